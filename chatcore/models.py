@@ -1,0 +1,97 @@
+"""The user model and the abstract bases every owned table builds on."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils import timezone
+
+# parentMessageId of a root message (design D6, LibreChat's NO_PARENT).
+NO_PARENT = "00000000-0000-0000-0000-000000000000"
+PUBLIC_ID_MAX_LENGTH = 64
+
+
+def new_public_id() -> str:
+    """Server-minted public id: a UUIDv4 string, as LibreChat clients mint them."""
+    return str(uuid.uuid4())
+
+
+class ChatUserManager(UserManager):
+    """Email is the login; ``username`` is an optional display handle."""
+
+    use_in_migrations = True
+
+    def _create_user(self, username, email, password, **extra_fields):  # type: ignore[override]
+        if not email:
+            raise ValueError("Users must have an email address")
+        email = self.normalize_email(email).lower()
+        user = self.model(username=username or "", email=email, **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email=None, password=None, **extra_fields):  # type: ignore[override]
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        username = extra_fields.pop("username", "")
+        return self._create_user(username, email, password, **extra_fields)
+
+    def create_superuser(self, email=None, password=None, **extra_fields):  # type: ignore[override]
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        username = extra_fields.pop("username", "")
+        return self._create_user(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """chatcore's user: logs in with email (LibreChat's login body is ``{email, password}``)."""
+
+    username = models.CharField(max_length=150, blank=True, default="")
+    email = models.EmailField("email address", max_length=254, unique=True)
+    name = models.CharField(max_length=255, blank=True, default="")
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = ChatUserManager()
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        # Logins are case-insensitive: the unique column holds the lower-cased address.
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class OwnedQuerySet(models.QuerySet):
+    def for_user(self, user: User) -> OwnedQuerySet:
+        return self.filter(user=user)
+
+
+class TimestampedModel(models.Model):
+    """``created_at``/``updated_at`` set by services, not ``auto_now``.
+
+    Import, fork and duplicate write their own timestamps in bulk (spec §0.3), which
+    ``auto_now`` would overwrite; services stamp ``updated_at`` explicitly instead.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=False)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=False)
+
+    class Meta:
+        abstract = True
+
+
+class OwnedModel(TimestampedModel):
+    """Every row carries its owner so every query can be scoped by it (design D11)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True

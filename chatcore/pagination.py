@@ -1,0 +1,181 @@
+"""Keyset ("seek") pagination with opaque, signed cursors (design D9).
+
+A page is ``ORDER BY (sort, id) LIMIT n+1`` filtered by the row comparison
+``(sort, id) < (last_sort, last_id)`` (``>`` ascending). PostgreSQL answers that from the
+composite ``(owner, sort, id)`` index, so page 500 costs what page 1 costs, and because the
+tuple is unique no row is lost or repeated when many rows share a timestamp or a title.
+
+The cursor is ``django.core.signing`` over (field, direction, value, id): a client can carry it
+but not forge or alter it, and a cursor minted for another ordering is refused. DRF's own
+``CursorPagination`` answers 404 and does not sign, hence this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from django.core import signing
+from django.db.models import (
+    BooleanField,
+    CharField,
+    DateTimeField,
+    Expression,
+    F,
+    Func,
+    IntegerField,
+    Model,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from chatcore.errors import InvalidCursor, InvalidInput
+
+T = TypeVar("T", bound=Model)
+
+CURSOR_SALT = "chatcore.pagination.cursor"
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+SORT_ALIAS = "_keyset_sort"
+
+
+class RowCompare(Func):
+    """SQL row comparison ``(a, b) < (x, y)``: one btree range condition, not an OR chain."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, columns: Sequence[Any], values: Sequence[Value], operator: str) -> None:
+        if operator not in {"<", ">"}:
+            raise ValueError(operator)
+        self.operator = operator
+        self.width = len(columns)
+        super().__init__(*columns, *values)
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        parts: list[str] = []
+        params: list[Any] = []
+        for expression in self.get_source_expressions():
+            sql, expr_params = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(expr_params)
+        left = ", ".join(parts[: self.width])
+        right = ", ".join(parts[self.width :])
+        return f"({left}) {self.operator} ({right})", params
+
+
+@dataclass(frozen=True)
+class KeysetPage(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def parse_page_size(
+    raw: str | int | None,
+    *,
+    default: int = DEFAULT_PAGE_SIZE,
+    maximum: int = MAX_PAGE_SIZE,
+    name: str = "pageSize",
+) -> int:
+    """``None``/empty → default; a positive integer → clamped to ``maximum``; else 400."""
+    if raw is None or raw == "":
+        return default
+    text = str(raw).strip()
+    if not text.isdigit() or int(text) < 1:
+        raise InvalidInput(
+            f"{name} must be a positive integer", fields={name: ["Must be a positive integer."]}
+        )
+    return min(int(text), maximum)
+
+
+def _sort_expression(field: str, nullable: bool) -> Expression | F:
+    if nullable:
+        return Coalesce(F(field), Value(""), output_field=CharField())
+    return F(field)
+
+
+def _encode_value(value: Any) -> list[Any]:
+    if isinstance(value, datetime):
+        return ["dt", value.isoformat()]
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError(f"unsupported keyset value {value!r}")
+    return ["int" if isinstance(value, int) else "str", value]
+
+
+def _decode_value(tagged: Any) -> Value:
+    kind, raw = tagged
+    if kind == "dt":
+        parsed = datetime.fromisoformat(raw)
+        if parsed.tzinfo is None:
+            raise ValueError("naive datetime in cursor")
+        return Value(parsed, output_field=DateTimeField())
+    if kind == "int" and isinstance(raw, int) and not isinstance(raw, bool):
+        return Value(raw, output_field=IntegerField())
+    if kind == "str" and isinstance(raw, str):
+        return Value(raw, output_field=CharField())
+    raise ValueError("bad cursor value")
+
+
+def encode_cursor(*, scope: str, field: str, descending: bool, value: Any, pk: int) -> str:
+    payload = {"s": scope, "f": field, "d": descending, "v": _encode_value(value), "i": pk}
+    return signing.dumps(payload, salt=CURSOR_SALT, compress=True)
+
+
+def decode_cursor(cursor: str, *, scope: str, field: str, descending: bool) -> tuple[Value, int]:
+    """The (sort value, id) a cursor points after; ``InvalidCursor`` (400) if it is not ours."""
+    try:
+        payload = signing.loads(cursor, salt=CURSOR_SALT)
+        if payload["s"] != scope or payload["f"] != field or payload["d"] is not descending:
+            raise ValueError("cursor minted for another list or ordering")
+        pk = payload["i"]
+        if not isinstance(pk, int) or isinstance(pk, bool):
+            raise ValueError("bad id")
+        return _decode_value(payload["v"]), pk
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise InvalidCursor() from exc
+
+
+def paginate_keyset(
+    queryset: QuerySet[T],
+    *,
+    scope: str,
+    sort_field: str,
+    descending: bool,
+    cursor: str | None,
+    page_size: int,
+    nullable: bool = False,
+) -> KeysetPage[T]:
+    """One page of ``queryset`` ordered by (``sort_field``, id) and the cursor of the next.
+
+    ``scope`` names the list (e.g. ``"convos"``) so a cursor from one list is refused by
+    another. ``nullable`` sorts NULLs as the empty string so they get a place in the order.
+    """
+    sort = _sort_expression(sort_field, nullable)
+    qs = queryset.alias(**{SORT_ALIAS: sort})
+    if cursor:
+        value, pk = decode_cursor(cursor, scope=scope, field=sort_field, descending=descending)
+        operator = "<" if descending else ">"
+        qs = qs.filter(RowCompare([F(SORT_ALIAS), F("pk")], [value, Value(pk)], operator))
+    ordering = (f"-{SORT_ALIAS}", "-pk") if descending else (SORT_ALIAS, "pk")
+    rows = list(qs.order_by(*ordering)[: page_size + 1])
+    next_cursor = None
+    if len(rows) > page_size:
+        rows = rows[:page_size]
+        last = rows[-1]
+        last_value = _value_of(last, sort_field, nullable)
+        next_cursor = encode_cursor(
+            scope=scope, field=sort_field, descending=descending, value=last_value, pk=last.pk
+        )
+    return KeysetPage(items=rows, next_cursor=next_cursor)
+
+
+def _value_of(row: Model, field: str, nullable: bool) -> Any:
+    value: Any = row
+    for part in field.split("__"):
+        value = getattr(value, part)
+    if value is None and nullable:
+        return ""
+    return value

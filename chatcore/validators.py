@@ -1,0 +1,58 @@
+"""Checks on decoded JSON that PostgreSQL would otherwise turn into 500s (reliability.md §2.7).
+
+NUL characters and lone surrogates are rejected by ``text``/``jsonb`` columns at INSERT time,
+and very deep nesting makes CPython's ``json`` raise ``RecursionError``; checking the whole
+decoded body up front turns all three into a clean 400 before anything is written.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.conf import settings
+
+from chatcore.errors import InvalidInput
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+NUL_NOT_ALLOWED = "Text must not contain NUL characters"
+SURROGATE_NOT_ALLOWED = "Text must not contain unpaired surrogate characters"
+
+
+def too_deep_message(limit: int) -> str:
+    return f"JSON nesting is deeper than {limit} levels"
+
+
+def text_problem(value: str) -> str | None:
+    """The reason ``value`` cannot be stored as PostgreSQL text, or None when it can."""
+    if "\x00" in value:
+        return NUL_NOT_ALLOWED
+    if _SURROGATE.search(value):
+        return SURROGATE_NOT_ALLOWED
+    return None
+
+
+def check_json_value(value: Any, *, max_depth: int | None = None) -> None:
+    """Raise ``InvalidInput`` if ``value`` nests too deep or holds text PostgreSQL rejects.
+
+    Iterative (an explicit stack), so it cannot itself hit the recursion limit.
+    """
+    limit = settings.CHATCORE_MAX_JSON_DEPTH if max_depth is None else max_depth
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            problem = text_problem(item)
+            if problem:
+                raise InvalidInput(problem)
+            continue
+        if isinstance(item, dict | list):
+            if depth > limit:
+                raise InvalidInput(too_deep_message(limit))
+            if isinstance(item, dict):
+                for key, child in item.items():
+                    stack.append((key, depth))
+                    stack.append((child, depth + 1))
+            else:
+                stack.extend((child, depth + 1) for child in item)

@@ -1,0 +1,153 @@
+"""Message tree rows, their ordered content parts, and per-message feedback (design D7)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from chatcore.models import NO_PARENT, PUBLIC_ID_MAX_LENGTH, OwnedModel, new_public_id
+from convos_app.models import Conversation
+
+FEEDBACK_TEXT_MAX_LENGTH = 1024
+
+
+class Message(OwnedModel):
+    """One node of a conversation's tree; ``parent_message_id`` is a public id string.
+
+    The parent is kept as the public string (not a foreign key) because LibreChat clients send
+    it before the parent exists, and imports/forks remap it in bulk; NO_PARENT marks a root.
+    """
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    message_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, default=new_public_id)
+    parent_message_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, default=NO_PARENT)
+    sender = models.CharField(max_length=255, blank=True, default="")
+    text = models.TextField(blank=True, default="")
+    is_created_by_user = models.BooleanField(default=False)
+    endpoint = models.CharField(max_length=128, null=True, blank=True)
+    model = models.CharField(max_length=255, null=True, blank=True)
+    token_count = models.IntegerField(null=True, blank=True)
+    summary = models.TextField(null=True, blank=True)
+    summary_token_count = models.IntegerField(null=True, blank=True)
+    unfinished = models.BooleanField(default=False)
+    error = models.BooleanField(default=False)
+    finish_reason = models.CharField(max_length=64, null=True, blank=True)
+    icon_url = models.CharField(max_length=2048, null=True, blank=True)
+    thread_id = models.CharField(max_length=255, null=True, blank=True)
+    is_temporary = models.BooleanField(default=False)
+    expired_at = models.DateTimeField(null=True, blank=True)
+    attachments = models.JSONField(null=True, blank=True)
+    files = models.JSONField(null=True, blank=True)
+    metadata = models.JSONField(null=True, blank=True)
+    # Seed 003/004 fields: USD cost of an assistant reply, memory reference, workflow recorded.
+    cost = models.DecimalField(max_digits=14, decimal_places=8, null=True, blank=True)
+    memory_id = models.CharField(max_length=255, null=True, blank=True)
+    workflow_id = models.UUIDField(null=True, blank=True)
+    # LibreChat keys with no column (clientId, invocationId, conversationSignature, plugin...).
+    extra = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "message_id"], name="message_public_id_per_user"
+            ),
+            models.CheckConstraint(condition=~Q(message_id=""), name="message_public_id_not_empty"),
+            models.CheckConstraint(
+                condition=Q(token_count__isnull=True) | Q(token_count__gte=0),
+                name="message_token_count_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(summary_token_count__isnull=True) | Q(summary_token_count__gte=0),
+                name="message_summary_tokens_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(cost__isnull=True) | Q(cost__gte=0), name="message_cost_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent_message_id=models.F("message_id")),
+                name="message_not_own_parent",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["conversation", "created_at", "id"], name="msg_convo_created"),
+            models.Index(fields=["conversation", "updated_at", "id"], name="msg_convo_updated"),
+            models.Index(fields=["conversation", "endpoint", "id"], name="msg_convo_endpoint"),
+            models.Index(fields=["conversation", "parent_message_id"], name="msg_convo_parent"),
+            models.Index(fields=["user", "created_at", "id"], name="msg_user_created"),
+            models.Index(fields=["user", "updated_at", "id"], name="msg_user_updated"),
+            models.Index(fields=["user", "endpoint", "id"], name="msg_user_endpoint"),
+        ]
+
+    def __str__(self) -> str:
+        return self.message_id
+
+
+class ContentPart(models.Model):
+    """One element of a message's ``content[]``, stored whole in ``payload``.
+
+    ``payload`` is the part exactly as the client sent it (so every key round-trips); ``type``,
+    ``text`` (extracted, for search and token counts) and ``agent_id`` are columns so that one
+    part can be edited by index and a parallel response branched by agent with plain SQL.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="content_parts")
+    index = models.PositiveIntegerField()
+    type = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict)
+    text = models.TextField(blank=True, default="")
+    agent_id = models.CharField(max_length=255, null=True, blank=True)
+
+    class Meta:
+        ordering = ["message_id", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "index"], name="content_part_index_unique"),
+            models.CheckConstraint(condition=~Q(type=""), name="content_part_type_not_empty"),
+        ]
+        indexes = [
+            models.Index(fields=["message", "agent_id"], name="content_part_agent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type}#{self.index}"
+
+
+class Feedback(models.Model):
+    """Thumbs feedback on one message (at most one row per message)."""
+
+    class Rating(models.TextChoices):
+        THUMBS_UP = "thumbsUp", "Thumbs up"
+        THUMBS_DOWN = "thumbsDown", "Thumbs down"
+
+    class CommentKey(models.TextChoices):
+        """Which wire key the client used for the free text: LibreChat's or the seed's."""
+
+        TEXT = "text", "text (LibreChat)"
+        COMMENT = "comment", "comment (seed)"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="feedback")
+    rating = models.CharField(max_length=16, choices=Rating.choices)
+    tag = models.CharField(max_length=64, null=True, blank=True)
+    text = models.CharField(max_length=FEEDBACK_TEXT_MAX_LENGTH, null=True, blank=True)
+    comment_key = models.CharField(
+        max_length=8, choices=CommentKey.choices, default=CommentKey.TEXT
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__in=["thumbsUp", "thumbsDown"]), name="feedback_rating_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(comment_key__in=["text", "comment"]), name="feedback_comment_key_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating} on {self.message_id}"

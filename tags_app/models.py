@@ -1,0 +1,62 @@
+"""Per-user conversation tags ("bookmarks" in LibreChat), linked many-to-many to conversations."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from chatcore.models import OwnedModel
+from convos_app.models import Conversation
+
+TAG_MAX_LENGTH = 255
+
+
+class Tag(OwnedModel):
+    """``count`` is kept equal to the number of the owner's conversations carrying the tag.
+
+    Services maintain it set-based in the same transaction as the link rows change (LibreChat
+    lets it drift; decisions.md forbids that).
+    """
+
+    name = models.CharField(max_length=TAG_MAX_LENGTH)
+    description = models.TextField(null=True, blank=True)
+    position = models.IntegerField(default=0)
+    count = models.IntegerField(default=0)
+    conversations = models.ManyToManyField(
+        Conversation, through="TaggedConversation", related_name="tags", blank=True
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="tag_name_per_user"),
+            models.CheckConstraint(condition=~Q(name=""), name="tag_name_not_empty"),
+            models.CheckConstraint(condition=Q(count__gte=0), name="tag_count_non_negative"),
+            models.CheckConstraint(condition=Q(position__gte=0), name="tag_position_non_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "position", "id"], name="tag_user_position"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaggedConversation(models.Model):
+    """A tag on a conversation; ``id`` order is the order tags were put on the conversation."""
+
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="links")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="tag_links"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tag", "conversation"], name="tag_link_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["conversation", "tag"], name="tag_link_convo"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tag_id} -> {self.conversation_id}"
