@@ -1,0 +1,1 @@
+"""Write paths for conversations, one module per feature (fork, duplicate, delete, imports...)."""

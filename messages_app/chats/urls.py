@@ -1,0 +1,5 @@
+"""Routes of seeds 003/004 (/api/chats/...)."""
+
+app_name = "chats"
+
+urlpatterns: list = []
