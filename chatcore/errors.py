@@ -19,8 +19,6 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
-from rest_framework.views import exception_handler as drf_exception_handler
-from rest_framework.views import set_rollback
 
 logger = logging.getLogger("chatcore.errors")
 
@@ -136,6 +134,10 @@ def _validation_body(detail: Any) -> dict[str, Any]:
 
 def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
     """DRF ``EXCEPTION_HANDLER``: every failure leaves as the D10 shape."""
+    # Imported here: rest_framework.views loads the parser classes, which import this module.
+    from rest_framework.views import exception_handler as drf_exception_handler
+    from rest_framework.views import set_rollback
+
     if isinstance(exc, ApplicationError):
         set_rollback()
         body = error_body(exc.error, message=exc.message, fields=exc.fields)

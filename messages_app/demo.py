@@ -118,11 +118,13 @@ class _ConversationBuilder:
         last_user_id = NO_PARENT
         moment = start
         words = _words(rng)
-        for i in range(count):
-            is_user = i % 2 == 0
-            # Every ~8th assistant reply is a regeneration: a sibling of the previous reply.
-            regenerate = not is_user and i >= 3 and rng.random() < 0.12
-            parent_id = last_user_id if regenerate else parent
+        next_is_reply = False
+        while len(rows) < count:
+            is_user = not next_is_reply
+            # A reply right after a reply is a regeneration: a sibling answering the same user
+            # message; the conversation then continues from the newer reply.
+            is_regeneration = not is_user and bool(rows) and not rows[-1].is_created_by_user
+            parent_id = parent if is_user else last_user_id
             moment = moment + timedelta(seconds=rng.randint(2, 90))
             if is_user:
                 words = _words(rng)
@@ -130,7 +132,10 @@ class _ConversationBuilder:
                 content: list[dict] = [{"type": "text", "text": text}]
                 if rng.random() < 0.05:
                     content.append(
-                        {"type": "image_url", "image_url": {"url": f"https://img.example/{i}.png"}}
+                        {
+                            "type": "image_url",
+                            "image_url": {"url": f"https://img.example/{len(rows)}.png"},
+                        }
                     )
             else:
                 text = rng.choice(ANSWERS).format(**words)
@@ -170,6 +175,8 @@ class _ConversationBuilder:
             if is_user:
                 last_user_id = message.message_id
             parent = message.message_id
+            # After a reply, one time in eight the next row is a regenerated sibling reply.
+            next_is_reply = is_user or (not is_regeneration and rng.random() < 0.125)
         return rows, parts, wants_feedback
 
 

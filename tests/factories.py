@@ -33,6 +33,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 class ConversationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Conversation
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     conversation_id = factory.LazyFunction(new_public_id)

@@ -1,0 +1,58 @@
+"""``manage.py serve`` (what ``make run`` calls): prepare the database, then run gunicorn.
+
+This process holds the embedded PostgreSQL (design D3) for as long as gunicorn runs, so the
+server starts once, the workers attach to it, and it stops cleanly when serving ends.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Migrate, create the cache table and admin, collect static files, serve with gunicorn."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2"))
+        )
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")))
+
+    def handle(self, *args: object, **options: object) -> None:
+        call_command("migrate", interactive=False, verbosity=1)
+        call_command("createcachetable", verbosity=0)
+        call_command("ensure_admin")
+        call_command("collectstatic", interactive=False, verbosity=0)
+        bind = f"{options['host']}:{options['port']}"
+        self.stdout.write(
+            self.style.SUCCESS(f"Serving chatcore on http://{bind}/ (admin: /admin/)")
+        )
+        command = [
+            sys.executable, "-m", "gunicorn", "config.wsgi:application",
+            "--bind", bind,
+            "--workers", str(options["workers"]),
+            "--threads", str(options["threads"]),
+            "--worker-class", "gthread",
+            "--timeout", os.environ.get("WEB_TIMEOUT", "120"),
+            "--access-logfile", "-",
+        ]  # fmt: skip
+        process = subprocess.Popen(command)
+
+        def stop(signum: int, frame: object) -> None:
+            # Ctrl-C in a terminal reaches gunicorn too; a signal sent to us alone is passed on.
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        code = process.wait()
+        if code not in (0, -signal.SIGINT, -signal.SIGTERM):
+            raise SystemExit(code)
