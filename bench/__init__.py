@@ -1,0 +1,1 @@
+"""Reproducible benchmarks, outside ``make test``: ``make bench`` or ``python -m bench NAME``."""
