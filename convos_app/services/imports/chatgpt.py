@@ -1,0 +1,234 @@
+"""ChatGPT ``conversations.json``: an array of conversations, messages in a ``mapping`` tree.
+
+Rules (spec §2.10, newer-build additions included): every branch of the mapping is kept; null,
+``system`` and hidden nodes (``user_editable_context``, visually hidden) are dropped and their
+children re-attached to the nearest kept ancestor; ``thoughts`` nodes fold into the next
+assistant message as ``think`` content parts and ``reasoning_recap`` nodes are dropped; code,
+execution output and tool/browsing content are rendered to Markdown; ``webpage`` citations are
+rewritten into links; message timestamps come from ``create_time``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from chatcore.models import NO_PARENT
+
+from .records import (
+    DEFAULT_CONVERSATION_MODEL,
+    DEFAULT_TITLE,
+    ImportedConversation,
+    ImportedMessage,
+    SkipConversation,
+    enforce_parent_order,
+    from_epoch,
+    json_block,
+)
+
+ENDPOINT = "openAI"
+MISSING_MAPPING = "Conversation has no message mapping"
+HIDDEN_TYPES = {"user_editable_context", "model_editable_context"}
+FOLDED_TYPES = {"thoughts", "reasoning_recap"}
+_GPT_SLUG = re.compile(r"gpt-(.+)", re.IGNORECASE)
+
+
+def sender_for(slug: str | None) -> str:
+    """``gpt-4o-mini`` -> ``GPT-4o-mini``; other slugs unchanged (LibreChat's rule)."""
+    if not slug:
+        return "GPT-4o-mini"
+    match = _GPT_SLUG.search(slug)
+    return f"GPT-{match.group(1)}" if match else slug
+
+
+def _parts_text(parts: list[Any]) -> str:
+    rendered = []
+    for part in parts:
+        if isinstance(part, str):
+            rendered.append(part)
+        elif part is not None:
+            rendered.append(json_block(part))
+    return " ".join(rendered)
+
+
+def _apply_citations(text: str, metadata: Mapping[str, Any]) -> str:
+    citations = metadata.get("citations")
+    if not isinstance(citations, list):
+        return text
+    spans = []
+    for citation in citations:
+        if not isinstance(citation, Mapping):
+            continue
+        meta = citation.get("metadata")
+        start, end = citation.get("start_ix"), citation.get("end_ix")
+        if not isinstance(meta, Mapping) or meta.get("type") != "webpage":
+            continue
+        if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end:
+            continue
+        spans.append((start, end, str(meta.get("title", "")), str(meta.get("url", ""))))
+    # From the highest start down, so earlier offsets stay valid.
+    for start, end, title, url in sorted(spans, key=lambda s: s[0], reverse=True):
+        text = f"{text[:start]} ([{title}]({url})){text[end:]}"
+    return text
+
+
+def render_content(content: Mapping[str, Any], *, role: str, metadata: Mapping[str, Any]) -> str:
+    kind = content.get("content_type")
+    if kind == "text":
+        parts = content.get("parts")
+        text = " ".join(p for p in parts if isinstance(p, str)) if isinstance(parts, list) else ""
+        return _apply_citations(text, metadata) if role == "assistant" else text
+    if kind == "code":
+        language = content.get("language") or "unknown"
+        return f"```{language}\n{content.get('text', '')}\n```"
+    if kind == "execution_output":
+        return f"Execution Output:\n> {content.get('text', '')}"
+    parts = content.get("parts")
+    if isinstance(parts, list):
+        return _parts_text(parts)
+    return json_block(dict(content))
+
+
+def _thought_text(content: Mapping[str, Any]) -> str:
+    thoughts = content.get("thoughts")
+    if not isinstance(thoughts, list):
+        return ""
+    chunks = []
+    for thought in thoughts:
+        if isinstance(thought, Mapping):
+            summary, body = thought.get("summary"), thought.get("content")
+            chunks.append("\n".join(s for s in (summary, body) if isinstance(s, str) and s))
+        elif isinstance(thought, str):
+            chunks.append(thought)
+    return "\n\n".join(c for c in chunks if c)
+
+
+def _is_dropped(message: Any) -> bool:
+    if not isinstance(message, Mapping):
+        return True
+    content = message.get("content")
+    if not isinstance(content, Mapping) or not content.get("content_type"):
+        return True
+    author = message.get("author") if isinstance(message.get("author"), Mapping) else {}
+    if author.get("role") == "system":
+        return True
+    metadata = message.get("metadata") if isinstance(message.get("metadata"), Mapping) else {}
+    if content.get("content_type") in HIDDEN_TYPES:
+        return True
+    return bool(metadata.get("is_visually_hidden_from_conversation"))
+
+
+def convert(raw: Any) -> ImportedConversation:
+    if not isinstance(raw, Mapping):
+        raise SkipConversation("Conversation is not a JSON object")
+    mapping = raw.get("mapping")
+    if not isinstance(mapping, Mapping):
+        raise SkipConversation(MISSING_MAPPING)
+    created = from_epoch(raw.get("create_time"))
+    updated = from_epoch(raw.get("update_time")) or created
+    if created is None:
+        raise SkipConversation("Conversation has no valid create_time")
+
+    def parent_of(node_id: str) -> str | None:
+        node = mapping.get(node_id)
+        parent = node.get("parent") if isinstance(node, Mapping) else None
+        return parent if isinstance(parent, str) else None
+
+    kept: dict[str, ImportedMessage] = {}
+    resolved: dict[str, str | None] = {}
+
+    def kept_ancestor(node_id: str | None) -> str | None:
+        """Nearest ancestor that is a kept message (iterative; cycles end at None)."""
+        path: list[str] = []
+        seen: set[str] = set()
+        current = node_id
+        answer: str | None = None
+        while current is not None:
+            if current in resolved:
+                answer = resolved[current]
+                break
+            if current in seen:
+                break
+            seen.add(current)
+            node = mapping.get(current)
+            if not isinstance(node, Mapping):
+                break
+            if not _is_dropped(node.get("message")) and not _folded(node.get("message")):
+                answer = current
+                break
+            path.append(current)
+            current = parent_of(current)
+        for item in path:
+            resolved[item] = answer
+        return answer
+
+    # Pass 1: render every kept node; remember thoughts by the kept node they follow.
+    thought_by_parent: dict[str | None, list[str]] = {}
+    for node_id, node in mapping.items():
+        if not isinstance(node, Mapping):
+            continue
+        message = node.get("message")
+        if _is_dropped(message):
+            continue
+        content = message["content"]
+        metadata = message.get("metadata") if isinstance(message.get("metadata"), Mapping) else {}
+        if _folded(message):
+            if content.get("content_type") == "thoughts":
+                text = _thought_text(content)
+                if text:
+                    anchor = kept_ancestor(parent_of(node_id))
+                    thought_by_parent.setdefault(anchor, []).append(text)
+            continue
+        author = message.get("author") if isinstance(message.get("author"), Mapping) else {}
+        role = author.get("role")
+        is_user = role == "user"
+        # A missing model_slug (LibreChat #13630) falls back to the export's default slug for
+        # replies; user messages keep LibreChat's builder default.
+        slug = metadata.get("model_slug") or (None if is_user else raw.get("default_model_slug"))
+        moment = from_epoch(message.get("create_time")) or created
+        kept[node_id] = ImportedMessage(
+            source_id=node_id,
+            source_parent_id=None,
+            text=render_content(content, role=str(role), metadata=metadata),
+            is_created_by_user=is_user,
+            sender="user" if is_user else sender_for(slug if isinstance(slug, str) else None),
+            created_at=moment,
+            updated_at=moment,
+            endpoint=ENDPOINT,
+            model=slug if isinstance(slug, str) and slug else DEFAULT_CONVERSATION_MODEL,
+        )
+    for node_id, message in kept.items():
+        parent = kept_ancestor(parent_of(node_id))
+        message.source_parent_id = parent or NO_PARENT
+    # Thoughts fold into the assistant children of the node they follow.
+    for anchor, thoughts in thought_by_parent.items():
+        think = "\n\n".join(thoughts)
+        for message in kept.values():
+            if (message.source_parent_id or NO_PARENT) == (anchor or NO_PARENT) and (
+                not message.is_created_by_user
+            ):
+                message.content = [
+                    {"type": "think", "think": think},
+                    {"type": "text", "text": message.text},
+                ]
+    messages = list(kept.values())
+    enforce_parent_order(messages)
+    title = raw.get("title")
+    return ImportedConversation(
+        title=title if isinstance(title, str) and title else DEFAULT_TITLE,
+        created_at=created,
+        updated_at=updated or created,
+        endpoint=ENDPOINT,
+        model=DEFAULT_CONVERSATION_MODEL,
+        messages=messages,
+    )
+
+
+def _folded(message: Any) -> bool:
+    content = message.get("content") if isinstance(message, Mapping) else None
+    return isinstance(content, Mapping) and content.get("content_type") in FOLDED_TYPES
+
+
+def looks_like(item: Any) -> bool:
+    return isinstance(item, Mapping) and ("mapping" in item or "create_time" in item)

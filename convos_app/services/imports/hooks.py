@@ -1,0 +1,19 @@
+"""The post-import hook point: work that must happen for every batch of imported conversations.
+
+``after_conversations_imported`` runs inside the import transaction, once per written batch,
+with the primary keys of the conversations just written (their messages, content parts and
+feedback are already in the database). The search issue plugs its bulk indexing call in here,
+so imported conversations are searchable exactly when the import commits — and a rolled-back
+import leaves no search documents behind (design D12: same database, same transaction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from chatcore.models import User
+
+
+def after_conversations_imported(*, user: User, conversation_pks: Sequence[int]) -> None:
+    """Called by the import service for each batch; nothing to do until search documents exist."""
+    return None

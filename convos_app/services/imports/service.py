@@ -1,0 +1,375 @@
+"""The one import service behind all three doors (HTTP, ``manage.py``, admin).
+
+``conversations_import`` detects the format from the content, streams the file one
+conversation at a time, converts each with its format module, mints new ids, remaps parents
+and writes in ``bulk_create`` batches — all inside **one** transaction, so a crash, a kill or a
+database error leaves nothing behind (decisions.md). A conversation that cannot be converted is
+skipped and reported; a file that is not JSON, not a known format, or yields no conversation at
+all imports nothing and raises ``InvalidInput``.
+
+Repair policy for hostile trees (reliability.md M2), documented here because the spec is silent:
+a parent id that is missing from the conversation, equal to the message's own id, or part of a
+cycle makes the message a root; a duplicated message id inside one conversation skips that
+conversation; NUL characters, lone surrogates, NaN numbers and over-deep JSON skip it too
+(PostgreSQL would refuse them). Every stored id is server-generated and owned by the importer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, IntegerField, Max, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from chatcore.errors import InvalidInput
+from chatcore.models import NO_PARENT, User, new_public_id
+from convos_app.models import Conversation
+from messages_app.models import ContentPart, Feedback, Message
+from tags_app.models import TAG_MAX_LENGTH, Tag, TaggedConversation
+
+from . import chatbotui, chatgpt, claude, librechat, openwebui
+from .detection import FORMATS, detect, iter_conversations, shape_for
+from .hooks import after_conversations_imported
+from .records import ImportedConversation, SkipConversation, check_strings, part_text
+
+IMPORT_SUCCESS = "Conversation(s) imported successfully"
+NOTHING_IMPORTED = "No conversation in the file could be imported"
+
+_CONVERTERS: dict[str, Callable[..., ImportedConversation]] = {
+    "librechat": librechat.convert,
+    "chatgpt": lambda raw, now: chatgpt.convert(raw),
+    "claude": claude.convert,
+    "chatbotui": chatbotui.convert,
+    "openwebui": openwebui.convert,
+}
+
+
+@dataclass(frozen=True)
+class SkippedConversation:
+    index: int
+    title: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    conversations: int
+    messages: int
+    skipped: int
+    bytes_read: int
+    bytes_total: int | None
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    format: str
+    conversations: int
+    messages: int
+    skipped: tuple[SkippedConversation, ...]
+    conversation_ids: tuple[str, ...]
+    dry_run: bool = False
+    message: str = IMPORT_SUCCESS
+
+
+@dataclass
+class _Pending:
+    conversation: Conversation
+    source: ImportedConversation
+
+
+@dataclass
+class _Writer:
+    """Buffers converted conversations and writes them set-based, a batch at a time."""
+
+    user: User
+    batch_messages: int
+    pending: list[_Pending] = field(default_factory=list)
+    pending_messages: int = 0
+    conversations: int = 0
+    messages: int = 0
+    public_ids: list[str] = field(default_factory=list)
+    tag_links: list[tuple[int, str]] = field(default_factory=list)
+
+    def add(self, source: ImportedConversation) -> None:
+        conversation = Conversation(
+            user=self.user,
+            conversation_id=new_public_id(),
+            title=source.title,
+            endpoint=source.endpoint,
+            model=source.model,
+            settings=source.settings,
+            created_at=source.created_at,
+            updated_at=source.updated_at,
+            **source.columns,
+        )
+        self.pending.append(_Pending(conversation, source))
+        self.pending_messages += len(source.messages) + 1
+        if self.pending_messages >= self.batch_messages:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        conversations = [p.conversation for p in self.pending]
+        Conversation.objects.bulk_create(conversations, batch_size=500)
+        rows: list[Message] = []
+        parts_of: list[tuple[Message, list[dict[str, Any]]]] = []
+        feedback_of: list[tuple[Message, Any]] = []
+        for item in self.pending:
+            ids = {m.source_id: new_public_id() for m in item.source.messages}
+            parents = _repaired_parents(item.source, ids)
+            for message in item.source.messages:
+                row = Message(
+                    user=self.user,
+                    conversation=item.conversation,
+                    message_id=ids[message.source_id],
+                    parent_message_id=parents[message.source_id],
+                    sender=message.sender,
+                    text=message.text,
+                    is_created_by_user=message.is_created_by_user,
+                    endpoint=message.endpoint,
+                    model=message.model,
+                    created_at=message.created_at,
+                    updated_at=message.updated_at or message.created_at,
+                    extra=message.extra,
+                    **message.columns,
+                )
+                rows.append(row)
+                if message.content:
+                    parts_of.append((row, message.content))
+                if message.feedback is not None:
+                    feedback_of.append((row, message.feedback))
+            for name in dict.fromkeys(item.source.tags):
+                self.tag_links.append((item.conversation.pk, name.strip()[:TAG_MAX_LENGTH]))
+            self.public_ids.append(item.conversation.conversation_id)
+        Message.objects.bulk_create(rows, batch_size=1000)
+        ContentPart.objects.bulk_create(
+            [
+                ContentPart(
+                    user=self.user,
+                    message=row,
+                    index=index,
+                    type=part["type"][:64],
+                    payload=part,
+                    text=part_text(part),
+                    agent_id=part["agentId"] if isinstance(part.get("agentId"), str) else None,
+                )
+                for row, parts in parts_of
+                for index, part in enumerate(parts)
+            ],
+            batch_size=1000,
+        )
+        Feedback.objects.bulk_create(
+            [
+                Feedback(
+                    user=self.user,
+                    message=row,
+                    rating=fb.rating,
+                    tag=fb.tag,
+                    text=fb.text,
+                    comment_key=fb.comment_key,
+                )
+                for row, fb in feedback_of
+            ],
+            batch_size=1000,
+        )
+        after_conversations_imported(user=self.user, conversation_pks=[c.pk for c in conversations])
+        self.conversations += len(conversations)
+        self.messages += len(rows)
+        self.pending = []
+        self.pending_messages = 0
+
+    def link_tags(self) -> None:
+        """Create missing tags (appended after the user's last position), link, recount exactly."""
+        links = [(pk, name) for pk, name in self.tag_links if name]
+        if not links:
+            return
+        names = list(dict.fromkeys(name for _, name in links))
+        existing = dict(
+            Tag.objects.filter(user=self.user, name__in=names).values_list("name", "pk")
+        )
+        position = Tag.objects.filter(user=self.user).aggregate(top=Max("position"))["top"] or 0
+        now = timezone.now()
+        missing = []
+        for name in names:
+            if name not in existing:
+                position += 1
+                missing.append(
+                    Tag(
+                        user=self.user, name=name, position=position, created_at=now, updated_at=now
+                    )
+                )
+        for tag in Tag.objects.bulk_create(missing, batch_size=500):
+            existing[tag.name] = tag.pk
+        TaggedConversation.objects.bulk_create(
+            [TaggedConversation(tag_id=existing[name], conversation_id=pk) for pk, name in links],
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+        link_count = (
+            TaggedConversation.objects.filter(tag=OuterRef("pk"))
+            .order_by()
+            .values("tag")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        Tag.objects.filter(pk__in=existing.values()).update(
+            count=Coalesce(Subquery(link_count, output_field=IntegerField()), Value(0))
+        )
+
+
+def _repaired_parents(source: ImportedConversation, ids: Mapping[str, str]) -> dict[str, str]:
+    """New parent id per source message: missing, self and cyclic parents become roots."""
+    parent_of = {}
+    for message in source.messages:
+        parent = message.source_parent_id
+        ok = parent and parent != NO_PARENT and parent != message.source_id and parent in ids
+        parent_of[message.source_id] = parent if ok else None
+    settled: set[str] = set()
+    for start in parent_of:
+        path: list[str] = []
+        on_path: set[str] = set()
+        node: str | None = start
+        while node is not None and node not in settled:
+            if node in on_path:  # a cycle: cut it at the node that closed it
+                parent_of[path[-1]] = None
+                break
+            path.append(node)
+            on_path.add(node)
+            node = parent_of[node]
+        settled.update(path)
+    return {
+        sid: (ids[parent] if parent is not None else NO_PARENT) for sid, parent in parent_of.items()
+    }
+
+
+def _check(source: ImportedConversation) -> None:
+    seen: set[str] = set()
+    max_text = settings.CHATCORE_MAX_TEXT_CHARS
+    for message in source.messages:
+        if message.source_id in seen:
+            raise SkipConversation(f"Duplicate message id {message.source_id}")
+        seen.add(message.source_id)
+        if len(message.text) > max_text:
+            raise SkipConversation(
+                f"Message {message.source_id} is longer than {max_text} characters"
+            )
+    problem = check_strings(
+        [
+            source.title,
+            source.settings,
+            source.columns,
+            source.tags,
+            [
+                (m.text, m.sender, m.model, m.endpoint, m.content, m.extra, m.columns)
+                for m in source.messages
+            ],
+            [(f.tag, f.text) for f in (m.feedback for m in source.messages) if f is not None],
+        ],
+        settings.CHATCORE_MAX_JSON_DEPTH + 3,
+    )
+    if problem:
+        raise SkipConversation(problem)
+
+
+def _title_of(raw: Any) -> str:
+    if isinstance(raw, Mapping):
+        for key in ("title", "name"):
+            if isinstance(raw.get(key), str):
+                return raw[key][:200]
+    return ""
+
+
+def _stream_size(stream: IO[bytes]) -> int | None:
+    try:
+        position = stream.tell()
+        size = stream.seek(0, 2)
+        stream.seek(position)
+        return size
+    except (OSError, AttributeError):
+        return None
+
+
+def conversations_import(
+    *,
+    user: User,
+    stream: IO[bytes],
+    file_format: str = "auto",
+    dry_run: bool = False,
+    progress: Callable[[ImportProgress], None] | None = None,
+    batch_messages: int = 5000,
+) -> ImportResult:
+    """Import every convertible conversation of one export file for ``user``, atomically.
+
+    ``dry_run`` does all the work, including the writes, and then rolls the transaction back,
+    so it reports exactly what a real run would (constraint failures included).
+    """
+    if file_format == "auto":
+        fmt, shape = detect(stream)
+    else:
+        fmt, shape = file_format, shape_for(stream, file_format)
+    if fmt not in FORMATS:
+        raise InvalidInput(f"Unknown format {fmt!r}")
+    convert = _CONVERTERS[fmt]
+    total = _stream_size(stream)
+    now = timezone.now()
+    skipped: list[SkippedConversation] = []
+    writer = _Writer(user=user, batch_messages=batch_messages)
+    seen_messages = 0
+    with transaction.atomic():
+        for index, raw in enumerate(iter_conversations(stream, shape)):
+            try:
+                source = convert(raw, now=now)
+                _check(source)
+            except SkipConversation as exc:
+                skipped.append(SkippedConversation(index, _title_of(raw), exc.reason))
+                continue
+            writer.add(source)
+            seen_messages += len(source.messages)
+            if progress is not None:
+                progress(
+                    ImportProgress(
+                        conversations=index + 1 - len(skipped),
+                        messages=seen_messages,
+                        skipped=len(skipped),
+                        bytes_read=_tell(stream),
+                        bytes_total=total,
+                    )
+                )
+        writer.flush()
+        if writer.conversations == 0:
+            reason = skipped[0].reason if skipped else None
+            raise InvalidInput(NOTHING_IMPORTED, message=reason)
+        writer.link_tags()
+        if dry_run:
+            transaction.set_rollback(True)
+    return ImportResult(
+        format=fmt,
+        conversations=writer.conversations,
+        messages=writer.messages,
+        skipped=tuple(skipped),
+        conversation_ids=tuple(writer.public_ids),
+        dry_run=dry_run,
+    )
+
+
+def _tell(stream: IO[bytes]) -> int:
+    try:
+        return stream.tell()
+    except (OSError, AttributeError):
+        return 0
+
+
+__all__: Sequence[str] = (
+    "IMPORT_SUCCESS",
+    "NOTHING_IMPORTED",
+    "ImportProgress",
+    "ImportResult",
+    "SkippedConversation",
+    "conversations_import",
+)
