@@ -1,7 +1,43 @@
-"""URL routes of messages_app, copied verbatim from the seeds."""
+"""URL routes of messages_app, copied verbatim from the seeds.
 
-from django.urls import path  # noqa: F401
+Order matters: ``branch`` and ``artifact/...`` are matched before the ``{conversationId}``
+patterns that would otherwise swallow them.
+"""
+
+from django.urls import path
+
+from messages_app.views import (
+    ConversationMessagesView,
+    MessageArtifactView,
+    MessageBranchView,
+    MessageDetailView,
+    MessageFeedbackView,
+    MessagesView,
+)
 
 app_name = "messages_app"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("messages", MessagesView.as_view({"get": "list"}), name="message-list"),
+    path("messages/branch", MessageBranchView.as_view({"post": "create"}), name="message-branch"),
+    path(
+        "messages/artifact/<str:message_id>",
+        MessageArtifactView.as_view({"post": "create"}),
+        name="message-artifact",
+    ),
+    path(
+        "messages/<str:conversation_id>",
+        ConversationMessagesView.as_view({"get": "list", "post": "create"}),
+        name="conversation-messages",
+    ),
+    path(
+        "messages/<str:conversation_id>/<str:message_id>",
+        MessageDetailView.as_view({"get": "retrieve", "put": "update", "delete": "destroy"}),
+        name="message-detail",
+    ),
+    path(
+        "messages/<str:conversation_id>/<str:message_id>/feedback",
+        MessageFeedbackView.as_view({"put": "update"}),
+        name="message-feedback",
+    ),
+]

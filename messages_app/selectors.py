@@ -1,0 +1,252 @@
+"""Read paths of the Messages API (design D5): every query starts scoped to the requesting user.
+
+Messages leave the database as ``MessageRecord``s built from ``values_list`` rows rather than
+model instances: a conversation of thousands of messages is read in three queries (messages
+with their feedback, then all their content parts) and rendered without instantiating a model
+per row, which keeps the whole-conversation read close to the cost of the raw rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from django.db.models import QuerySet
+
+from chatcore.errors import InvalidInput, NotFound
+from chatcore.models import PUBLIC_ID_MAX_LENGTH, User
+from chatcore.pagination import paginate_keyset
+from chatcore.validators import text_problem
+from convos_app.models import Conversation
+from messages_app.models import ContentPart, Message
+
+CONVERSATION_NOT_FOUND = "Conversation not found"
+MESSAGE_NOT_FOUND = "Message not found"
+SEARCH_NOT_AVAILABLE = "Search is not available"
+
+# LibreChat's placeholder id of an unsaved chat: its message list is empty, never a 404.
+NEW_CONVERSATION_ID = "new"
+
+SortField = Literal["endpoint", "createdAt", "updatedAt"]
+SORT_FIELDS: dict[str, str] = {
+    "createdAt": "created_at",
+    "updatedAt": "updated_at",
+    "endpoint": "endpoint",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackRecord:
+    rating: str
+    tag: str | None
+    text: str | None
+    comment_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    """One message as the API shows it: columns, ordered content payloads, feedback."""
+
+    pk: int
+    message_id: str
+    conversation_id: str
+    parent_message_id: str
+    sender: str
+    text: str
+    is_created_by_user: bool
+    endpoint: str | None
+    model: str | None
+    token_count: int | None
+    unfinished: bool
+    error: bool
+    finish_reason: str | None
+    icon_url: str | None
+    thread_id: str | None
+    attachments: Any
+    files: Any
+    metadata: Any
+    created_at: datetime
+    updated_at: datetime
+    content: list[dict[str, Any]] | None
+    feedback: FeedbackRecord | None
+
+
+@dataclass(frozen=True)
+class MessagePage:
+    messages: list[MessageRecord]
+    next_cursor: str | None
+
+
+_COLUMNS = (
+    "pk",
+    "message_id",
+    "conversation__conversation_id",
+    "parent_message_id",
+    "sender",
+    "text",
+    "is_created_by_user",
+    "endpoint",
+    "model",
+    "token_count",
+    "unfinished",
+    "error",
+    "finish_reason",
+    "icon_url",
+    "thread_id",
+    "attachments",
+    "files",
+    "metadata",
+    "created_at",
+    "updated_at",
+    "feedback__rating",
+    "feedback__tag",
+    "feedback__text",
+    "feedback__comment_key",
+)
+
+
+def public_id_is_usable(value: str) -> bool:
+    """Whether a path/query id could name a stored row (NUL or overlong ids never do, and
+    would make PostgreSQL raise instead of simply matching nothing)."""
+    return 0 < len(value) <= PUBLIC_ID_MAX_LENGTH and text_problem(value) is None
+
+
+def message_records(queryset: QuerySet[Message]) -> list[MessageRecord]:
+    """Records for ``queryset`` in its order: one query for the messages and their feedback,
+    one for all their content parts (none when there are no messages)."""
+    rows = list(queryset.values_list(*_COLUMNS))
+    if not rows:
+        return []
+    parts: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    part_rows = (
+        ContentPart.objects.filter(message_id__in=[row[0] for row in rows])
+        .order_by("message_id", "index")
+        .values_list("message_id", "payload")
+    )
+    for message_pk, payload in part_rows:
+        parts[message_pk].append(payload)
+    return [
+        MessageRecord(
+            *row[:20],
+            content=parts.get(row[0]),
+            feedback=None if row[20] is None else FeedbackRecord(*row[20:]),
+        )
+        for row in rows
+    ]
+
+
+def message_record_get(*, user: User, pk: int) -> MessageRecord:
+    """The record of one message of ``user`` by primary key (after a write, for the response)."""
+    records = message_records(Message.objects.filter(user=user, pk=pk))
+    if not records:
+        raise NotFound(MESSAGE_NOT_FOUND)
+    return records[0]
+
+
+def conversation_get_for_user(*, user: User, conversation_id: str) -> Conversation:
+    """``user``'s conversation with this public id, or 404 "Conversation not found"."""
+    if public_id_is_usable(conversation_id):
+        conversation = (
+            Conversation.objects.filter(user=user, conversation_id=conversation_id)
+            .only("pk", "conversation_id", "user_id")
+            .first()
+        )
+        if conversation is not None:
+            return conversation
+    raise NotFound(CONVERSATION_NOT_FOUND)
+
+
+def message_list_for_conversation(*, user: User, conversation_id: str) -> list[MessageRecord]:
+    """All messages of one of ``user``'s conversations, oldest first (``new`` → none).
+
+    This is the lookup behind ``GET /api/messages/{id}``; an id that names no conversation of
+    the user answers 404 "Conversation not found" from here.
+    """
+    if conversation_id == NEW_CONVERSATION_ID:
+        return []
+    conversation = conversation_get_for_user(user=user, conversation_id=conversation_id)
+    return message_records(
+        Message.objects.filter(user=user, conversation=conversation).order_by("created_at", "pk")
+    )
+
+
+def message_get_in_conversation(
+    *, user: User, conversation_id: str, message_id: str
+) -> MessageRecord:
+    """One message of one of ``user``'s conversations; 404 for either id being unknown."""
+    conversation = conversation_get_for_user(user=user, conversation_id=conversation_id)
+    records = []
+    if public_id_is_usable(message_id):
+        records = message_records(
+            Message.objects.filter(user=user, conversation=conversation, message_id=message_id)
+        )
+    if not records:
+        raise NotFound(MESSAGE_NOT_FOUND)
+    return records[0]
+
+
+def message_search(*, user: User, query: str, cursor: str | None, page_size: int) -> MessagePage:
+    """Full-text search over ``user``'s messages (``GET /api/messages?search=``).
+
+    Placeholder until the search service is wired: answering 400 tells the client search is
+    off instead of silently returning an unfiltered list. The search issue replaces this body.
+    """
+    raise InvalidInput(SEARCH_NOT_AVAILABLE)
+
+
+def message_list(
+    *,
+    user: User,
+    conversation_id: str | None = None,
+    message_id: str | None = None,
+    search: str | None = None,
+    cursor: str | None = None,
+    page_size: int = 25,
+    sort_by: SortField = "createdAt",
+    descending: bool = True,
+) -> MessagePage:
+    """``GET /api/messages``: search, a single lookup, or a keyset page of messages.
+
+    Without ``conversationId`` the page spans all of the user's messages (the per-user indexes
+    serve every sort order); a cursor is bound to the user, conversation and ordering it was
+    minted for, so it cannot be replayed against another list.
+    """
+    if search:
+        return message_search(user=user, query=search, cursor=cursor, page_size=page_size)
+    queryset = Message.objects.filter(user=user)
+    conversation_pk: int | None = None
+    if conversation_id:
+        conversation = conversation_get_for_user(user=user, conversation_id=conversation_id)
+        conversation_pk = conversation.pk
+        queryset = queryset.filter(conversation=conversation)
+    if message_id:
+        if not public_id_is_usable(message_id):
+            return MessagePage(messages=[], next_cursor=None)
+        return MessagePage(
+            messages=message_records(queryset.filter(message_id=message_id)), next_cursor=None
+        )
+    sort_field = SORT_FIELDS[sort_by]
+    page = paginate_keyset(
+        queryset.only("pk", sort_field),
+        scope=f"messages:{user.pk}:{conversation_pk or '*'}",
+        sort_field=sort_field,
+        descending=descending,
+        cursor=cursor,
+        page_size=page_size,
+        nullable=sort_field == "endpoint",
+    )
+    return MessagePage(
+        messages=_records_in_order(user=user, messages=page.items), next_cursor=page.next_cursor
+    )
+
+
+def _records_in_order(*, user: User, messages: Iterable[Message]) -> list[MessageRecord]:
+    pks = [message.pk for message in messages]
+    if not pks:
+        return []
+    records = message_records(Message.objects.filter(user=user, pk__in=pks))
+    by_pk = {record.pk: record for record in records}
+    return [by_pk[pk] for pk in pks]

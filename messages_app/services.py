@@ -1,0 +1,401 @@
+"""Write paths of the Messages API (design D5): create, edit, feedback, delete, branch, artifact.
+
+Every service is one transaction that either writes everything or nothing. Read-modify-write
+services lock the message row (``select_for_update``) before reading what they change, so two
+concurrent edits of one message serialise instead of losing each other's token-count delta.
+Each returns what the response shows, read back through the selectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from chatcore.errors import Conflict, InvalidInput, NotFound
+from chatcore.models import NO_PARENT, User, new_public_id
+from chatcore.tokens import count_tokens
+from convos_app.models import Conversation
+from messages_app import artifacts, branching
+from messages_app.models import ContentPart, Feedback, Message
+from messages_app.selectors import (
+    MESSAGE_NOT_FOUND,
+    MessageRecord,
+    conversation_get_for_user,
+    message_record_get,
+    public_id_is_usable,
+)
+
+MESSAGE_EXISTS = "Message already exists"
+INVALID_INDEX = "Invalid index"
+CONTENT_PART_NOT_FOUND = "Content part not found"
+NON_TEXT_CONTENT = "Cannot update non-text content"
+SOURCE_MESSAGE_NOT_FOUND = "Source message not found"
+CANNOT_BRANCH_USER_MESSAGE = "Cannot branch from user messages"
+
+# Content part types whose text a client may edit by index (spec §1.5 B.5).
+EDITABLE_PART_TYPES = ("text", "think")
+# How long a message created with ``isTemporary`` is kept (LibreChat's default retention).
+TEMPORARY_RETENTION = timedelta(days=30)
+
+
+def part_text(payload: Mapping[str, Any]) -> str:
+    """The plain text of a content part: ``part[type]`` when it is a string, or the ``value``
+    of the structured ``{value, annotations}`` form; other parts carry no text."""
+    value = payload.get(str(payload.get("type", "")))
+    if isinstance(value, Mapping):
+        value = value.get("value")
+    return value if isinstance(value, str) else ""
+
+
+def _part_agent(payload: Mapping[str, Any]) -> str | None:
+    agent = payload.get("agentId")
+    return agent[:255] if isinstance(agent, str) and agent else None
+
+
+def _content_part_rows(
+    *, user: User, message: Message, parts: Sequence[Mapping[str, Any]]
+) -> list[ContentPart]:
+    return [
+        ContentPart(
+            user=user,
+            message=message,
+            index=index,
+            type=str(payload["type"]),
+            payload=dict(payload),
+            text=part_text(payload),
+            agent_id=_part_agent(payload),
+        )
+        for index, payload in enumerate(parts)
+    ]
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A validated ``POST /api/messages/{conversationId}`` body (snake_case)."""
+
+    message_id: str | None = None
+    parent_message_id: str | None = None
+    text: str = ""
+    content: list[dict[str, Any]] | None = None
+    sender: str | None = None
+    is_created_by_user: bool = False
+    endpoint: str | None = None
+    model: str | None = None
+    icon_url: str | None = None
+    token_count: int | None = None
+    unfinished: bool = False
+    error: bool = False
+    finish_reason: str | None = None
+    thread_id: str | None = None
+    is_temporary: bool = False
+    attachments: list[Any] | None = None
+    files: list[Any] | None = None
+    metadata: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _conversation_upsert(*, user: User, conversation_id: str, message: NewMessage) -> Conversation:
+    """The user's conversation with this id, created when missing (LibreChat's ``saveConvo``),
+    with ``endpoint``/``model``/``iconURL`` taken from the message when it has them and
+    ``updated_at`` bumped so the conversation sorts as just active."""
+    conversation, _ = Conversation.objects.get_or_create(user=user, conversation_id=conversation_id)
+    changes: dict[str, Any] = {"updated_at": timezone.now()}
+    for name in ("endpoint", "model", "icon_url"):
+        value = getattr(message, name)
+        if value:
+            changes[name] = value
+    Conversation.objects.filter(pk=conversation.pk).update(**changes)
+    return conversation
+
+
+@transaction.atomic
+def message_create(*, user: User, conversation_id: str, message: NewMessage) -> MessageRecord:
+    """Save one message (and its content parts) into the user's conversation, creating the
+    conversation when it does not exist yet.
+
+    An existing ``messageId`` of this user is a 409 and leaves the stored message unchanged
+    (LibreChat silently overwrites, decisions.md). ``tokenCount`` is counted when the client
+    did not send one.
+    """
+    message_id = message.message_id or new_public_id()
+    if Message.objects.filter(user=user, message_id=message_id).exists():
+        raise Conflict(MESSAGE_EXISTS)
+    conversation = _conversation_upsert(user=user, conversation_id=conversation_id, message=message)
+    parts = message.content or []
+    token_count = message.token_count
+    if token_count is None:
+        counted = message.text or "\n".join(part_text(part) for part in parts)
+        token_count = count_tokens(counted, model=message.model)
+    now = timezone.now()
+    row = Message(
+        user=user,
+        conversation=conversation,
+        message_id=message_id,
+        parent_message_id=message.parent_message_id or NO_PARENT,
+        sender=message.sender
+        if message.sender is not None
+        else ("User" if message.is_created_by_user else "Assistant"),
+        text=message.text,
+        is_created_by_user=message.is_created_by_user,
+        endpoint=message.endpoint,
+        model=message.model,
+        icon_url=message.icon_url,
+        token_count=token_count,
+        unfinished=message.unfinished,
+        error=message.error,
+        finish_reason=message.finish_reason,
+        thread_id=message.thread_id,
+        is_temporary=message.is_temporary,
+        expired_at=now + TEMPORARY_RETENTION if message.is_temporary else None,
+        attachments=message.attachments,
+        files=message.files,
+        metadata=message.metadata,
+        extra=message.extra,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError as exc:
+        # A concurrent POST with the same messageId won the unique constraint.
+        raise Conflict(MESSAGE_EXISTS) from exc
+    ContentPart.objects.bulk_create(_content_part_rows(user=user, message=row, parts=parts))
+    return message_record_get(user=user, pk=row.pk)
+
+
+def _message_for_update(*, user: User, conversation_id: str, message_id: str) -> Message:
+    """Lock and return one message of one of ``user``'s conversations (404s otherwise)."""
+    conversation = conversation_get_for_user(user=user, conversation_id=conversation_id)
+    message = None
+    if public_id_is_usable(message_id):
+        message = (
+            Message.objects.select_for_update(of=("self",))
+            .filter(user=user, conversation=conversation, message_id=message_id)
+            .first()
+        )
+    if message is None:
+        raise NotFound(MESSAGE_NOT_FOUND)
+    return message
+
+
+@transaction.atomic
+def message_text_update(
+    *, user: User, conversation_id: str, message_id: str, text: str, model: str | None = None
+) -> MessageRecord:
+    """Replace a message's whole ``text``; ``tokenCount`` becomes the new text's count for
+    ``model`` (or the message's own model)."""
+    message = _message_for_update(user=user, conversation_id=conversation_id, message_id=message_id)
+    message.text = text
+    message.token_count = count_tokens(text, model=model or message.model)
+    message.updated_at = timezone.now()
+    message.save(update_fields=["text", "token_count", "updated_at"])
+    return message_record_get(user=user, pk=message.pk)
+
+
+def _replace_part_text(payload: Mapping[str, Any], text: str) -> dict[str, Any]:
+    """A copy of ``payload`` with its text replaced and every other key kept; structured
+    ``{value, annotations}`` text keeps its annotations."""
+    updated = dict(payload)
+    key = str(payload["type"])
+    current = payload.get(key)
+    if isinstance(current, Mapping) and "value" in current:
+        updated[key] = {**current, "value": text}
+    else:
+        updated[key] = text
+    return updated
+
+
+@transaction.atomic
+def message_content_part_update(
+    *,
+    user: User,
+    conversation_id: str,
+    message_id: str,
+    index: int,
+    text: str,
+    model: str | None = None,
+) -> MessageRecord:
+    """Replace the text of content part ``index`` (only ``text`` and ``think`` parts).
+
+    The message row is locked first, so concurrent edits of different parts both land and the
+    token-count adjustment (old part's tokens out, new part's in) is never computed from a
+    stale count.
+    """
+    message = _message_for_update(user=user, conversation_id=conversation_id, message_id=message_id)
+    parts = {part.index: part for part in ContentPart.objects.filter(message=message)}
+    if not parts or index > max(parts):
+        raise InvalidInput(INVALID_INDEX)
+    part = parts.get(index)
+    if part is None:
+        raise InvalidInput(CONTENT_PART_NOT_FOUND)
+    if part.type not in EDITABLE_PART_TYPES:
+        raise InvalidInput(NON_TEXT_CONTENT)
+    old_text = part.text
+    part.payload = _replace_part_text(part.payload, text)
+    part.text = text
+    part.save(update_fields=["payload", "text"])
+    fields = ["updated_at"]
+    if message.token_count is not None:
+        counting_model = model or message.model
+        removed = count_tokens(old_text, model=counting_model)
+        message.token_count = max(0, message.token_count - removed) + count_tokens(
+            text, model=counting_model
+        )
+        fields.append("token_count")
+    message.updated_at = timezone.now()
+    message.save(update_fields=fields)
+    return message_record_get(user=user, pk=message.pk)
+
+
+@dataclass(frozen=True)
+class FeedbackInput:
+    """Validated feedback. ``comment_key`` records whether the client said ``text`` or
+    ``comment`` so the response echoes its own key."""
+
+    rating: str
+    tag: str | None = None
+    text: str | None = None
+    comment_key: str = Feedback.CommentKey.TEXT
+
+
+@transaction.atomic
+def feedback_upsert(
+    *, user: User, conversation_id: str, message_id: str, feedback: FeedbackInput | None
+) -> MessageRecord:
+    """Set (or, with ``None``, clear) the thumbs feedback of one message."""
+    message = _message_for_update(user=user, conversation_id=conversation_id, message_id=message_id)
+    if feedback is None:
+        Feedback.objects.filter(message=message).delete()
+    else:
+        Feedback.objects.update_or_create(
+            message=message,
+            defaults={
+                "user": user,
+                "rating": feedback.rating,
+                "tag": feedback.tag,
+                "text": feedback.text,
+                "comment_key": feedback.comment_key,
+            },
+        )
+    message.updated_at = timezone.now()
+    message.save(update_fields=["updated_at"])
+    return message_record_get(user=user, pk=message.pk)
+
+
+@transaction.atomic
+def message_delete(*, user: User, conversation_id: str, message_id: str) -> None:
+    """Delete one message (its own parts and feedback go with it). Its children keep their
+    ``parentMessageId``: deleting never cascades through the tree (spec §1.7)."""
+    message = _message_for_update(user=user, conversation_id=conversation_id, message_id=message_id)
+    message.delete()
+
+
+def _source_for_update(*, user: User, message_id: str) -> Message | None:
+    """Lock one of ``user``'s messages by public id, in whichever conversation it is."""
+    if not public_id_is_usable(message_id):
+        return None
+    return (
+        Message.objects.select_for_update(of=("self",))
+        .filter(user=user, message_id=message_id)
+        .select_related("conversation")
+        .first()
+    )
+
+
+@transaction.atomic
+def message_branch(*, user: User, message_id: str, agent_id: str) -> MessageRecord:
+    """Split one agent's parts of a parallel response into a new sibling message.
+
+    The branch shares the source's parent, sender, model, endpoint, icon and attachments; the
+    agent it came from is recorded in ``metadata.agentId`` (decisions.md).
+    """
+    source = _source_for_update(user=user, message_id=message_id)
+    if source is None:
+        raise NotFound(SOURCE_MESSAGE_NOT_FOUND)
+    if source.is_created_by_user:
+        raise InvalidInput(CANNOT_BRANCH_USER_MESSAGE)
+    payloads = list(
+        ContentPart.objects.filter(message=source)
+        .order_by("index")
+        .values_list("payload", flat=True)
+    )
+    try:
+        kept = branching.branch_parts(payloads, agent_id)
+    except branching.BranchError as exc:
+        raise InvalidInput(str(exc)) from exc
+    now = timezone.now()
+    branch = Message.objects.create(
+        user=user,
+        conversation=source.conversation,
+        message_id=new_public_id(),
+        parent_message_id=source.parent_message_id,
+        sender=source.sender,
+        text="",
+        is_created_by_user=False,
+        endpoint=source.endpoint,
+        model=source.model,
+        icon_url=source.icon_url,
+        attachments=source.attachments,
+        unfinished=False,
+        error=False,
+        metadata={"agentId": agent_id},
+        created_at=now,
+        updated_at=now,
+    )
+    ContentPart.objects.bulk_create(_content_part_rows(user=user, message=branch, parts=kept))
+    Conversation.objects.filter(pk=source.conversation_id).update(updated_at=now)
+    return message_record_get(user=user, pk=branch.pk)
+
+
+@dataclass(frozen=True)
+class ArtifactEditResult:
+    conversation_id: str
+    content: list[dict[str, Any]] | None
+    text: str
+
+
+@transaction.atomic
+def message_artifact_edit(
+    *, user: User, message_id: str, index: int, original: str, updated: str
+) -> ArtifactEditResult:
+    """Replace ``original`` with ``updated`` inside artifact ``index`` of a message (spec §1.9)
+    and write the changed content part (or the legacy text) back. No match writes nothing."""
+    message = _source_for_update(user=user, message_id=message_id)
+    if message is None:
+        raise NotFound(MESSAGE_NOT_FOUND)
+    parts = list(ContentPart.objects.filter(message=message).order_by("index"))
+    sources = [
+        artifacts.TextSource(text=part.payload["text"], part_index=position)
+        for position, part in enumerate(parts)
+        if part.type == "text" and isinstance(part.payload.get("text"), str)
+    ]
+    try:
+        edit = artifacts.apply_artifact_edit(
+            parts=sources,
+            message_text=message.text,
+            index=index,
+            original=original,
+            updated=updated,
+        )
+    except artifacts.ArtifactEditError as exc:
+        raise InvalidInput(str(exc)) from exc
+    if edit.source == "content" and edit.part_index is not None:
+        part = parts[edit.part_index]
+        part.payload = {**part.payload, "text": edit.text}
+        part.text = edit.text
+        part.save(update_fields=["payload", "text"])
+    else:
+        message.text = edit.text
+    message.updated_at = timezone.now()
+    message.save(update_fields=["text", "updated_at"])
+    return ArtifactEditResult(
+        conversation_id=message.conversation.conversation_id,
+        content=[part.payload for part in parts] or None,
+        text=message.text,
+    )

@@ -1,0 +1,190 @@
+"""Messages API views (seeds 000/001): parse with a serializer, call one service or selector,
+render with a serializer. Routes are mapped explicitly in ``urls.py``."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from chatcore.pagination import parse_page_size
+from chatcore.parsers import SafeJSONParser
+from messages_app import selectors, services
+from messages_app.serializers import (
+    MessageArtifactInputSerializer,
+    MessageArtifactResultSerializer,
+    MessageBranchInputSerializer,
+    MessageCreateInputSerializer,
+    MessageFeedbackInputSerializer,
+    MessageFeedbackResultSerializer,
+    MessageListQuerySerializer,
+    MessageListResponseSerializer,
+    MessageSerializer,
+    MessageUpdateInputSerializer,
+    MessageUpdateResultSerializer,
+)
+
+ERROR = OpenApiResponse(description='`{"error": "..."}`')
+
+
+class MessagesView(viewsets.GenericViewSet):
+    """``GET /api/messages``: keyset pages, a single lookup, or search."""
+
+    @extend_schema(
+        operation_id="messages_list",
+        parameters=[MessageListQuerySerializer],
+        responses={200: MessageListResponseSerializer, 400: ERROR, 404: ERROR},
+    )
+    def list(self, request: Request) -> Response:
+        query = MessageListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        page = selectors.message_list(
+            user=request.user,
+            conversation_id=params.get("conversation_id") or None,
+            message_id=params.get("message_id") or None,
+            search=params.get("search") or None,
+            cursor=params.get("cursor") or None,
+            page_size=parse_page_size(params.get("page_size")),
+            sort_by=params["sort_by"],
+            descending=params["sort_direction"] == "desc",
+        )
+        return Response(MessageListResponseSerializer(page).data)
+
+
+class ConversationMessagesView(viewsets.GenericViewSet):
+    """``/api/messages/{id}``: one conversation's messages (GET) or a new message (POST).
+
+    GET's lookup lives in ``selectors.message_list_for_conversation`` so the seed-003 message-id
+    fallback of decisions.md can be added there and here without touching the other routes.
+    """
+
+    parser_classes = [SafeJSONParser]
+
+    @extend_schema(
+        operation_id="messages_conversation_list",
+        responses={200: MessageSerializer(many=True), 404: ERROR},
+    )
+    def list(self, request: Request, conversation_id: str) -> Response:
+        records = selectors.message_list_for_conversation(
+            user=request.user, conversation_id=conversation_id
+        )
+        return Response(MessageSerializer(records, many=True).data)
+
+    @extend_schema(
+        operation_id="messages_create",
+        request=MessageCreateInputSerializer,
+        responses={201: MessageSerializer, 400: ERROR, 409: ERROR},
+    )
+    def create(self, request: Request, conversation_id: str) -> Response:
+        body = MessageCreateInputSerializer(
+            data=request.data, context={"conversation_id": conversation_id}
+        )
+        body.is_valid(raise_exception=True)
+        record = services.message_create(
+            user=request.user,
+            conversation_id=conversation_id,
+            message=services.NewMessage(**body.validated_data),
+        )
+        return Response(MessageSerializer(record).data, status=status.HTTP_201_CREATED)
+
+
+class MessageDetailView(viewsets.GenericViewSet):
+    """``/api/messages/{conversationId}/{messageId}``: read, edit, delete one message."""
+
+    parser_classes = [SafeJSONParser]
+
+    @extend_schema(
+        operation_id="messages_retrieve",
+        responses={200: MessageSerializer, 404: ERROR},
+    )
+    def retrieve(self, request: Request, conversation_id: str, message_id: str) -> Response:
+        record = selectors.message_get_in_conversation(
+            user=request.user, conversation_id=conversation_id, message_id=message_id
+        )
+        return Response(MessageSerializer(record).data)
+
+    @extend_schema(
+        operation_id="messages_update",
+        request=MessageUpdateInputSerializer,
+        responses={200: MessageUpdateResultSerializer, 400: ERROR, 404: ERROR},
+    )
+    def update(self, request: Request, conversation_id: str, message_id: str) -> Response:
+        body = MessageUpdateInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        ids = {"user": request.user, "conversation_id": conversation_id, "message_id": message_id}
+        if "index" in data:
+            record = services.message_content_part_update(**ids, **data)
+        else:
+            record = services.message_text_update(**ids, **data)
+        return Response(MessageUpdateResultSerializer(record).data)
+
+    @extend_schema(
+        operation_id="messages_destroy",
+        responses={204: OpenApiResponse(description="Deleted"), 404: ERROR},
+    )
+    def destroy(self, request: Request, conversation_id: str, message_id: str) -> Response:
+        services.message_delete(
+            user=request.user, conversation_id=conversation_id, message_id=message_id
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MessageFeedbackView(viewsets.GenericViewSet):
+    """``PUT /api/messages/{conversationId}/{messageId}/feedback``."""
+
+    parser_classes = [SafeJSONParser]
+
+    @extend_schema(
+        operation_id="messages_feedback_update",
+        request=MessageFeedbackInputSerializer,
+        responses={200: MessageFeedbackResultSerializer, 400: ERROR, 404: ERROR},
+    )
+    def update(self, request: Request, conversation_id: str, message_id: str) -> Response:
+        body = MessageFeedbackInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        record = services.feedback_upsert(
+            user=request.user,
+            conversation_id=conversation_id,
+            message_id=message_id,
+            feedback=body.validated_data["feedback"],
+        )
+        return Response(MessageFeedbackResultSerializer(record).data)
+
+
+class MessageBranchView(viewsets.GenericViewSet):
+    """``POST /api/messages/branch``: one agent's parts of a parallel reply as a sibling."""
+
+    parser_classes = [SafeJSONParser]
+
+    @extend_schema(
+        operation_id="messages_branch",
+        request=MessageBranchInputSerializer,
+        responses={201: MessageSerializer, 400: ERROR, 404: ERROR},
+    )
+    def create(self, request: Request) -> Response:
+        body = MessageBranchInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        record = services.message_branch(user=request.user, **body.validated_data)
+        return Response(MessageSerializer(record).data, status=status.HTTP_201_CREATED)
+
+
+class MessageArtifactView(viewsets.GenericViewSet):
+    """``POST /api/messages/artifact/{messageId}``: edit code inside an artifact block."""
+
+    parser_classes = [SafeJSONParser]
+
+    @extend_schema(
+        operation_id="messages_artifact_update",
+        request=MessageArtifactInputSerializer,
+        responses={200: MessageArtifactResultSerializer, 400: ERROR, 404: ERROR},
+    )
+    def create(self, request: Request, message_id: str) -> Response:
+        body = MessageArtifactInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = services.message_artifact_edit(
+            user=request.user, message_id=message_id, **body.validated_data
+        )
+        return Response(MessageArtifactResultSerializer(result).data)
