@@ -106,10 +106,14 @@ def detect(stream: IO[bytes]) -> tuple[str, str]:
         if fmt is None:
             raise InvalidInput(UNSUPPORTED)
         return fmt, ("history" if fmt == "chatbotui" else "single")
-    # A scalar is JSON but no export; anything else is not JSON.
-    if first in b'"-0123456789tfn':
-        raise InvalidInput(UNSUPPORTED)
-    raise InvalidInput(NOT_JSON)
+    # A valid JSON scalar is JSON but no export; anything else is not JSON.
+    stream.seek(offset)
+    try:
+        for _ in ijson.parse(stream, use_float=True):
+            pass
+    except (ijson.JSONError, UnicodeDecodeError, ValueError) as exc:
+        raise _json_error(exc) from exc
+    raise InvalidInput(UNSUPPORTED)
 
 
 def shape_for(stream: IO[bytes], fmt: str) -> str:

@@ -153,7 +153,7 @@ def check_strings(value: Any, limit: int) -> str | None:
             problem = text_problem(item)
             if problem:
                 return problem
-        elif isinstance(item, dict | list):
+        elif isinstance(item, dict | list | tuple):
             if depth > limit:
                 return f"JSON nesting is deeper than {limit} levels"
             if isinstance(item, dict):
