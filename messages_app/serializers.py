@@ -390,7 +390,9 @@ class MessageUpdateInputSerializer(serializers.Serializer):
     """Body of ``PUT /api/messages/{c}/{m}``: whole text, or one part's text with ``index``."""
 
     text = _text_field()
-    index = serializers.JSONField(required=False, help_text="Content part index (integer >= 0).")
+    index = serializers.JSONField(
+        required=False, allow_null=True, help_text="Content part index (integer >= 0)."
+    )
     model = StrictCharField(required=False, allow_null=True, allow_blank=True, max_length=255)
 
     def validate_index(self, value: Any) -> int:
