@@ -137,12 +137,16 @@ class JSONObjectField(serializers.DictField):
         return data
 
 
+def max_text_length(value: str) -> None:
+    """``CHATCORE_MAX_TEXT_CHARS``, read when validating so the setting can change at runtime."""
+    limit = settings.CHATCORE_MAX_TEXT_CHARS
+    if len(value) > limit:
+        raise serializers.ValidationError(f"Text is longer than {limit} characters.")
+
+
 def _text_field(**kwargs: Any) -> StrictCharField:
     return StrictCharField(
-        allow_blank=True,
-        trim_whitespace=False,
-        max_length=settings.CHATCORE_MAX_TEXT_CHARS,
-        **kwargs,
+        allow_blank=True, trim_whitespace=False, validators=[max_text_length], **kwargs
     )
 
 

@@ -232,3 +232,16 @@ def test_create_runs_a_constant_number_of_queries(auth_client, convo, django_ass
     with django_assert_num_queries(12):
         r = post(auth_client, convo.conversation_id, {"messageId": uid(), "content": content})
     assert r.status_code == 201
+
+
+def test_post_into_another_users_conversation_id_never_touches_their_conversation(
+    other_client, other_user, convo
+):
+    MessageFactory(conversation=convo)
+    before = (convo.updated_at, convo.endpoint, convo.model)
+    r = post(other_client, convo.conversation_id, {"text": "x", "model": "evil"})
+    assert r.status_code == 201, r.json()
+    convo.refresh_from_db()
+    assert (convo.updated_at, convo.endpoint, convo.model) == before
+    assert Message.objects.filter(conversation=convo).count() == 1
+    assert Message.objects.get(user=other_user).conversation.user_id == other_user.pk
