@@ -228,3 +228,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"pgserver": {"level": "WARNING"}},
 }
+
+# --- Import and export (issue 7; spec §2.10, reliability.md §3.7) --------------------------------
+# Largest accepted import file (LibreChat v0.8 default: 250 MiB); past it -> 413 JSON.
+CONVERSATION_IMPORT_MAX_FILE_SIZE_BYTES = env_int(
+    "CONVERSATION_IMPORT_MAX_FILE_SIZE_BYTES", 262_144_000
+)
+# Import rate limits: requests per window (minutes), per client IP and per user -> 429 JSON.
+IMPORT_IP_MAX = env_int("IMPORT_IP_MAX", 100)
+IMPORT_IP_WINDOW = env_int("IMPORT_IP_WINDOW", 15)
+IMPORT_USER_MAX = env_int("IMPORT_USER_MAX", 50)
+IMPORT_USER_WINDOW = env_int("IMPORT_USER_WINDOW", 15)
+# Uploads above this many bytes go to a temporary file instead of memory (Django's default).
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+# --- end of import and export --------------------------------------------------------------------

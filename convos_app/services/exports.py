@@ -455,3 +455,27 @@ def conversations_export(
 def export_filename(conversation: Conversation, export_format: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9]+", "-", conversation.title).strip("-")[:60] or "conversation"
     return f"{slug}-{conversation.conversation_id}.{EXTENSIONS[export_format]}"
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    filename: str
+    content_type: str
+    chunks: Iterator[str]
+
+
+def conversation_export_file(*, user: User, conversation_id: str, export_format: str) -> ExportFile:
+    """One conversation as a downloadable file (the HTTP door); 404 for unknown or foreign ids.
+
+    The lookup happens now, so a 404 is raised before any byte is streamed.
+    """
+    if export_format not in EXPORT_FORMATS:
+        raise InvalidInput(f"format must be one of: {', '.join(EXPORT_FORMATS)}")
+    conversation = conversation_export_get(user=user, conversation_id=conversation_id)
+    return ExportFile(
+        filename=export_filename(conversation, export_format),
+        content_type=CONTENT_TYPES[export_format],
+        chunks=export_chunks(
+            conversations=[conversation], export_format=export_format, single=True
+        ),
+    )

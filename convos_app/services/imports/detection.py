@@ -27,7 +27,8 @@ _BLANK = b" \t\r\n"
 
 
 def _json_error(exc: Exception) -> InvalidInput:
-    return InvalidInput(NOT_JSON, message=str(exc)[:200] or None)
+    lines = str(exc).strip().splitlines()
+    return InvalidInput(NOT_JSON, message=lines[0][:200] if lines else None)
 
 
 def _start(stream: IO[bytes]) -> tuple[int, bytes]:
