@@ -229,6 +229,24 @@ LOGGING = {
     "loggers": {"pgserver": {"level": "WARNING"}},
 }
 
+# --- Conversations: fork/duplicate limits, titles (issue 4) ------------------------------------
+# (max requests, window in seconds); windows are given in minutes as in LibreChat. 0 disables.
+CONVERSATION_FORK_RATES = {
+    "user": (env_int("FORK_USER_MAX", 7), env_int("FORK_USER_WINDOW", 1) * 60),
+    "ip": (env_int("FORK_IP_MAX", 30), env_int("FORK_IP_WINDOW", 1) * 60),
+}
+# Dotted path of the title generator (the chats/AI issue plugs the AI title model in here).
+CONVERSATION_TITLE_GENERATOR = env_str(
+    "CONVERSATION_TITLE_GENERATOR", "convos_app.titles.extractive_title"
+)
+# Generate titles in a background thread after the reply commits (inline under tests).
+CONVERSATION_TITLE_BACKGROUND = env_bool("CONVERSATION_TITLE_BACKGROUND", not TESTING)
+CONVERSATION_TITLE_PENDING_SECONDS = env_int("CONVERSATION_TITLE_PENDING_SECONDS", 120)
+# gen_title waits only while a title is pending: LibreChat's back-off, ~15.5 s at most.
+GEN_TITLE_BACKOFF_MS = [
+    int(ms) for ms in env_list("GEN_TITLE_BACKOFF_MS", ["500", "1000", "2000", "4000", "8000"])
+]
+
 # --- Import and export (issue 7; spec §2.10, reliability.md §3.7) --------------------------------
 # Largest accepted import file (LibreChat v0.8 default: 250 MiB); past it -> 413 JSON.
 CONVERSATION_IMPORT_MAX_FILE_SIZE_BYTES = env_int(

@@ -1,7 +1,56 @@
-"""URL routes of convos_app, copied verbatim from the seeds."""
+"""URL routes of convos_app, copied verbatim from the seeds.
 
-from django.urls import path  # noqa: F401
+Fixed paths come first so that ``convos/<conversation_id>`` never swallows ``convos/all``,
+``convos/update``, ``convos/archive``, ``convos/fork``, ``convos/duplicate``, ``convos/import``
+or ``convos/gen_title/...``.
+"""
+
+from django.urls import path
+
+from convos_app.views import ConversationCopyViewSet, ConversationViewSet
 
 app_name = "convos_app"
 
-urlpatterns: list = []
+urlpatterns = [
+    path(
+        "convos",
+        ConversationViewSet.as_view({"get": "list", "delete": "destroy"}),
+        name="conversation-list",
+    ),
+    path(
+        "convos/all",
+        ConversationViewSet.as_view({"delete": "destroy_all"}),
+        name="conversation-delete-all",
+    ),
+    path(
+        "convos/update",
+        ConversationViewSet.as_view({"post": "rename"}),
+        name="conversation-update",
+    ),
+    path(
+        "convos/archive",
+        ConversationViewSet.as_view({"post": "archive"}),
+        name="conversation-archive",
+    ),
+    path(
+        "convos/fork",
+        ConversationCopyViewSet.as_view({"post": "fork"}),
+        name="conversation-fork",
+    ),
+    path(
+        "convos/duplicate",
+        ConversationCopyViewSet.as_view({"post": "duplicate"}),
+        name="conversation-duplicate",
+    ),
+    path(
+        "convos/gen_title/<str:conversation_id>",
+        ConversationViewSet.as_view({"get": "gen_title"}),
+        name="conversation-gen-title",
+    ),
+    # Keep this last: it matches any single path segment.
+    path(
+        "convos/<str:conversation_id>",
+        ConversationViewSet.as_view({"get": "retrieve"}),
+        name="conversation-detail",
+    ),
+]

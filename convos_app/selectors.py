@@ -1,0 +1,138 @@
+"""Reads of conversations, always scoped by the requesting user in the first queryset (D11)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.core import signing
+from django.db.models import OuterRef, QuerySet
+
+from chatcore.errors import InvalidCursor, InvalidInput, NotFound
+from chatcore.models import User
+from chatcore.pagination import paginate_keyset
+from convos_app.filters import ConversationListFilter
+from convos_app.models import Conversation
+
+CONVERSATION_NOT_FOUND = "Conversation not found"
+SEARCH_NOT_AVAILABLE = "Search is not available"
+
+SORT_FIELDS = {"updatedAt": "updated_at", "createdAt": "created_at", "title": "title"}
+SORT_DIRECTIONS = ("asc", "desc")
+LIST_SCOPE = "convos"
+PAGE_CURSOR_SALT = "convos_app.selectors.page_cursor"
+
+
+def with_tag_names(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    """Annotate ``tag_names``: the tag labels in the order they were put on the conversation.
+
+    One correlated array subquery instead of a prefetch, so a list page is one SELECT.
+    """
+    from tags_app.models import TaggedConversation
+
+    names = (
+        TaggedConversation.objects.filter(conversation=OuterRef("pk"))
+        .order_by("pk")
+        .values("tag__name")
+    )
+    return queryset.annotate(tag_names=ArraySubquery(names))
+
+
+def conversation_queryset_for_user(*, user: User) -> QuerySet[Conversation]:
+    """Every conversation of the user (the list additionally hides temporary ones)."""
+    return Conversation.objects.filter(user=user)
+
+
+def conversation_get_for_user(*, user: User, conversation_id: str) -> Conversation:
+    """The user's conversation with ``tag_names``; ``NotFound`` for unknown or foreign ids."""
+    conversation = (
+        with_tag_names(conversation_queryset_for_user(user=user))
+        .filter(conversation_id=conversation_id)
+        .first()
+    )
+    if conversation is None:
+        raise NotFound(CONVERSATION_NOT_FOUND)
+    return conversation
+
+
+def conversation_search_ids(*, user: User, search: str) -> Sequence[int]:
+    """Primary keys of the user's conversations whose title or message text matches ``search``.
+
+    The one seam the search issue replaces: until full-text search is wired, asking for it is a
+    clear 400 rather than a silent unfiltered list.
+    """
+    raise InvalidInput(SEARCH_NOT_AVAILABLE)
+
+
+@dataclass(frozen=True)
+class ConversationPage:
+    conversations: list[Conversation]
+    next_cursor: str | None
+    page_number: int
+    page_size: int
+    pages: int
+
+
+def _unwrap_cursor(cursor: str | None) -> tuple[str | None, int]:
+    """The keyset cursor inside our page cursor, and the page number it leads to."""
+    if not cursor:
+        return None, 1
+    try:
+        payload = signing.loads(cursor, salt=PAGE_CURSOR_SALT)
+        inner, page = payload["k"], payload["p"]
+        if not isinstance(inner, str) or not isinstance(page, int) or page < 2:
+            raise ValueError("bad page cursor")
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise InvalidCursor() from exc
+    return inner, page
+
+
+def conversation_list_for_user(
+    *,
+    user: User,
+    limit: int,
+    cursor: str | None = None,
+    is_archived: bool = False,
+    tags: Sequence[str] = (),
+    search: str | None = None,
+    sort_by: str = "updatedAt",
+    sort_direction: str = "desc",
+) -> ConversationPage:
+    """One keyset page of the user's conversations plus the seed's legacy page keys.
+
+    The page itself is ``(sort value, id)`` keyset pagination, so page 500 costs what page 1
+    costs; ``pages`` comes from one COUNT with the same filters (decisions.md keeps the seed's
+    ``pageNumber``/``pageSize``/``pages`` keys). The page number rides inside the signed cursor.
+    """
+    if sort_by not in SORT_FIELDS or sort_direction not in SORT_DIRECTIONS:
+        raise InvalidInput("sortBy or sortDirection is not allowed")
+    queryset = conversation_queryset_for_user(user=user).filter(expired_at__isnull=True)
+    queryset = ConversationListFilter(
+        data={"isArchived": is_archived, "tags": list(tags)}, queryset=queryset
+    ).qs
+    if search:
+        queryset = queryset.filter(pk__in=conversation_search_ids(user=user, search=search))
+    inner_cursor, page_number = _unwrap_cursor(cursor)
+    total = queryset.count()
+    page = paginate_keyset(
+        with_tag_names(queryset),
+        scope=LIST_SCOPE,
+        sort_field=SORT_FIELDS[sort_by],
+        descending=sort_direction == "desc",
+        cursor=inner_cursor,
+        page_size=limit,
+    )
+    next_cursor = None
+    if page.next_cursor:
+        next_cursor = signing.dumps(
+            {"k": page.next_cursor, "p": page_number + 1}, salt=PAGE_CURSOR_SALT
+        )
+    return ConversationPage(
+        conversations=page.items,
+        next_cursor=next_cursor,
+        page_number=page_number,
+        page_size=limit,
+        pages=math.ceil(total / limit),
+    )

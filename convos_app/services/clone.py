@@ -1,0 +1,161 @@
+"""Copy chosen messages of a conversation into a brand-new conversation (fork and duplicate).
+
+Spec §2.8 "Cloning", with chatcore's guarantees: fresh UUIDv4 ids for the conversation and every
+message, parents remapped through the old→new map (a parent that is not copied makes the copy a
+root; a cycle is broken), children strictly later than their parents (the +1 ms rule, applied in
+parent-first order so it holds for every copied pair), ``updatedAt`` kept, content parts and
+feedback copied, the source's tags inherited with exact counts. Everything is written with
+``bulk_create`` (a bounded number of statements, design D16) inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from chatcore.models import NO_PARENT, User, new_public_id
+from convos_app.models import TITLE_MAX_LENGTH, Conversation
+from convos_app.selectors import conversation_get_for_user
+from convos_app.trees import TreeNode, topological_order
+
+DEFAULT_ENDPOINT = "openAI"
+DEFAULT_MODEL = "gpt-4o-mini"
+BATCH_SIZE = 1_000
+ONE_MS = timedelta(milliseconds=1)
+
+# Conversation columns that are not copied as they are.
+_CONVERSATION_SKIP = {"id", "user", "conversation_id", "title", "created_at", "updated_at"}
+# Message columns set by the copy itself.
+_MESSAGE_SKIP = {"id", "user", "conversation", "message_id", "parent_message_id", "created_at"}
+
+
+@dataclass(frozen=True)
+class ConversationCopy:
+    conversation: Conversation
+    messages: list  # list[Message], ascending createdAt, parts and feedback prefetched
+
+
+def copied_messages(conversation: Conversation) -> QuerySet:
+    """The new conversation's messages as the response shows them (3 queries)."""
+    from messages_app.models import Message
+
+    return (
+        Message.objects.filter(conversation=conversation)
+        .select_related("conversation", "feedback")
+        .prefetch_related("content_parts")
+        .order_by("created_at", "pk")
+    )
+
+
+def _new_conversation(*, user: User, source: Conversation, title: str) -> Conversation:
+    now = timezone.now()
+    values = {
+        field.attname: getattr(source, field.attname)
+        for field in Conversation._meta.concrete_fields
+        if field.name not in _CONVERSATION_SKIP
+    }
+    values["settings"] = dict(source.settings or {})
+    values["endpoint"] = source.endpoint or DEFAULT_ENDPOINT
+    values["model"] = source.model or DEFAULT_MODEL
+    return Conversation.objects.create(
+        user=user,
+        conversation_id=new_public_id(),
+        title=title[:TITLE_MAX_LENGTH],
+        created_at=now,
+        updated_at=now,
+        **values,
+    )
+
+
+def conversation_clone(
+    *,
+    user: User,
+    source: Conversation,
+    messages: Mapping[str, object],
+    nodes: Sequence[TreeNode],
+    title: str,
+) -> ConversationCopy:
+    """Create the copy of ``source`` holding the ``nodes`` (message ids with their parents).
+
+    ``messages`` maps each source message id to its row; ``nodes`` may carry rewritten parents
+    (split at target level re-roots messages). Call inside a transaction.
+    """
+    from messages_app.models import ContentPart, Feedback, Message
+    from tags_app.services import tag_links_copy
+
+    conversation = _new_conversation(user=user, source=source, title=title)
+    new_ids: dict[str, str] = {}
+    new_created: dict[str, object] = {}
+    copies: list[Message] = []
+    source_pk_of: dict[int, Message] = {}
+    for node in topological_order(nodes):
+        original: Message = messages[node.id]  # type: ignore[assignment]
+        new_id = new_public_id()
+        parent = new_ids.get(node.parent, NO_PARENT)
+        created_at = original.created_at
+        if parent != NO_PARENT and created_at <= new_created[parent]:
+            created_at = new_created[parent] + ONE_MS
+        values = {
+            field.attname: getattr(original, field.attname)
+            for field in Message._meta.concrete_fields
+            if field.name not in _MESSAGE_SKIP
+        }
+        extra = dict(original.extra or {})
+        if "isEdited" in extra:
+            extra["isEdited"] = False
+        values.update(endpoint=conversation.endpoint, unfinished=False, error=False, extra=extra)
+        copy = Message(
+            user=user,
+            conversation=conversation,
+            message_id=new_id,
+            parent_message_id=parent,
+            created_at=created_at,
+            **values,
+        )
+        new_ids[node.id] = new_id
+        new_created[new_id] = created_at
+        copies.append(copy)
+        source_pk_of[original.pk] = copy
+    Message.objects.bulk_create(copies, batch_size=BATCH_SIZE)
+
+    if copies:
+        parts = [
+            ContentPart(
+                user=user,
+                message=source_pk_of[part.message_id],
+                index=part.index,
+                type=part.type,
+                payload=part.payload,
+                text=part.text,
+                agent_id=part.agent_id,
+            )
+            for part in ContentPart.objects.filter(message__conversation=source).order_by(
+                "message_id", "index"
+            )
+            if part.message_id in source_pk_of
+        ]
+        ContentPart.objects.bulk_create(parts, batch_size=BATCH_SIZE)
+        feedback = [
+            Feedback(
+                user=user,
+                message=source_pk_of[row.message_id],
+                rating=row.rating,
+                tag=row.tag,
+                text=row.text,
+                comment_key=row.comment_key,
+            )
+            for row in Feedback.objects.filter(message__conversation=source)
+            if row.message_id in source_pk_of
+        ]
+        Feedback.objects.bulk_create(feedback, batch_size=BATCH_SIZE)
+    tag_links_copy(source=source, targets=[conversation])
+    return ConversationCopy(
+        conversation=conversation_get_for_user(
+            user=user, conversation_id=conversation.conversation_id
+        ),
+        messages=list(copied_messages(conversation)),
+    )

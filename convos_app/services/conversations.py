@@ -1,0 +1,38 @@
+"""Rename and archive a conversation (spec §2.4, §2.5, decisions.md: 404 for unknown ids)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from chatcore.errors import NotFound
+from chatcore.models import User
+from convos_app.models import TITLE_MAX_LENGTH, Conversation
+from convos_app.selectors import CONVERSATION_NOT_FOUND, conversation_get_for_user
+
+
+def title_clean(raw: str) -> str:
+    """Trim, then keep the first 1024 characters (LibreChat's order: a title of spaces is "")."""
+    return raw.strip()[:TITLE_MAX_LENGTH]
+
+
+def conversation_rename(*, user: User, conversation_id: str, title: str) -> Conversation:
+    """Set the title (trimmed, cut to 1024) with one UPDATE; ``NotFound`` if not the user's.
+
+    Unlike LibreChat v0.8 an unknown id is not upserted into a bare conversation.
+    """
+    updated = Conversation.objects.filter(user=user, conversation_id=conversation_id).update(
+        title=title_clean(title), updated_at=timezone.now()
+    )
+    if not updated:
+        raise NotFound(CONVERSATION_NOT_FOUND)
+    return conversation_get_for_user(user=user, conversation_id=conversation_id)
+
+
+def conversation_archive(*, user: User, conversation_id: str, is_archived: bool) -> Conversation:
+    """Archive or unarchive; messages are untouched. ``NotFound`` if not the user's."""
+    updated = Conversation.objects.filter(user=user, conversation_id=conversation_id).update(
+        is_archived=is_archived, updated_at=timezone.now()
+    )
+    if not updated:
+        raise NotFound(CONVERSATION_NOT_FOUND)
+    return conversation_get_for_user(user=user, conversation_id=conversation_id)

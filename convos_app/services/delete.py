@@ -1,0 +1,106 @@
+"""Set-based deletion of conversations with their messages, parts, feedback and tag links.
+
+Used by ``DELETE /api/convos``, ``DELETE /api/convos/all``, the chats API and the admin. A
+conversation's whole subtree goes in a bounded number of statements per chunk of 5,000
+conversations (design D16) — never one query per message as Django's deletion collector would
+run — and in the caller's single transaction. Tag counts drop by the links really removed, so
+they stay exact (decisions.md). Rows of other apps that point at a conversation or a message
+(foreign keys with CASCADE / SET_NULL) are handled generically, so a new related model does
+not break deletion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import connection, models, transaction
+
+from chatcore.errors import NotFound
+from chatcore.models import User
+from convos_app.models import Conversation
+from convos_app.selectors import CONVERSATION_NOT_FOUND
+
+CHUNK = 5_000
+
+
+@dataclass(frozen=True)
+class ConversationDeleteResult:
+    conversations: int
+    messages: int
+
+
+def _clear_dependents(
+    model: type[models.Model], *, lookup: str, pks: Sequence[int], skip: tuple[type, ...] = ()
+) -> None:
+    """Delete (CASCADE) or detach (SET_NULL) rows of other models that reference ``model``."""
+    for rel in model._meta.related_objects:
+        if rel.many_to_many or rel.related_model in skip:
+            continue
+        related = rel.related_model._base_manager.filter(
+            **{f"{rel.field.name}__{lookup}": list(pks)}
+        )
+        if rel.on_delete is models.CASCADE:
+            related.delete()
+        elif rel.on_delete is models.SET_NULL:
+            related.update(**{rel.field.name: None})
+
+
+def _raw_delete(model: type[models.Model], column: str, pks: Sequence[int]) -> int:
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE {connection.ops.quote_name(column)} = ANY(%s)",
+            [list(pks)],
+        )
+        return cursor.rowcount
+
+
+def conversation_rows_delete(*, conversation_pks: Sequence[int]) -> ConversationDeleteResult:
+    """Delete the conversations with these primary keys and everything under them.
+
+    The unscoped primitive: callers scope (by user) and lock the rows first, and call it inside
+    their transaction. Returns the real numbers of conversations and messages deleted.
+    """
+    from messages_app.models import Message
+    from tags_app.services import tag_counts_release
+
+    conversations = messages = 0
+    pks = list(conversation_pks)
+    for start in range(0, len(pks), CHUNK):
+        chunk = pks[start : start + CHUNK]
+        tag_counts_release(conversation_pks=chunk)
+        _clear_dependents(Message, lookup="conversation_id__in", pks=chunk)
+        messages += _raw_delete(Message, Message._meta.get_field("conversation").column, chunk)
+        _clear_dependents(Conversation, lookup="in", pks=chunk, skip=(Message,))
+        conversations += _raw_delete(Conversation, "id", chunk)
+    return ConversationDeleteResult(conversations=conversations, messages=messages)
+
+
+def _locked_pks(queryset: models.QuerySet[Conversation]) -> list[int]:
+    return list(queryset.select_for_update().order_by("pk").values_list("pk", flat=True))
+
+
+@transaction.atomic
+def conversation_delete(*, user: User, conversation_id: str) -> ConversationDeleteResult:
+    """Delete one of the user's conversations; ``NotFound`` if it is not theirs / not there."""
+    pks = _locked_pks(Conversation.objects.filter(user=user, conversation_id=conversation_id))
+    if not pks:
+        raise NotFound(CONVERSATION_NOT_FOUND)
+    return conversation_rows_delete(conversation_pks=pks)
+
+
+@transaction.atomic
+def conversations_delete_all(*, user: User) -> ConversationDeleteResult:
+    """Delete every conversation of the user; an empty account answers zeros (not an error)."""
+    return conversation_rows_delete(
+        conversation_pks=_locked_pks(Conversation.objects.filter(user=user))
+    )
+
+
+@transaction.atomic
+def conversations_delete_by_pks(*, conversation_pks: Sequence[int]) -> ConversationDeleteResult:
+    """Delete conversations of any users by primary key (admin actions, maintenance)."""
+    return conversation_rows_delete(
+        conversation_pks=_locked_pks(Conversation.objects.filter(pk__in=list(conversation_pks)))
+    )

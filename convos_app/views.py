@@ -1,0 +1,148 @@
+"""Conversations API (seed 002, spec §2, decisions.md): input → one service/selector → output."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from chatcore.errors import ApplicationError
+from convos_app import selectors
+from convos_app.serializers import (
+    ConversationArchiveInputSerializer,
+    ConversationCopyResponseSerializer,
+    ConversationDeleteInputSerializer,
+    ConversationDeleteResponseSerializer,
+    ConversationDuplicateInputSerializer,
+    ConversationForkInputSerializer,
+    ConversationListQuerySerializer,
+    ConversationListResponseSerializer,
+    ConversationSerializer,
+    ConversationUpdateInputSerializer,
+    TitleResponseSerializer,
+    validated,
+)
+from convos_app.services.conversations import conversation_archive, conversation_rename
+from convos_app.services.delete import conversation_delete, conversations_delete_all
+from convos_app.services.duplicate import conversation_duplicate
+from convos_app.services.fork import conversation_fork
+from convos_app.throttles import (
+    FORK_RATE_LIMITED,
+    ConversationForkIPThrottle,
+    ConversationForkUserThrottle,
+)
+from convos_app.titles import conversation_title_wait
+
+ERROR = OpenApiResponse(description='`{"error": "..."}`')
+LIST_PARAMETERS = [
+    OpenApiParameter("limit", int, description="Page size, 1..100 (default 25)"),
+    OpenApiParameter("cursor", str, description="nextCursor of the previous page"),
+    OpenApiParameter("isArchived", bool, description="true: archived only (default false)"),
+    OpenApiParameter("tags", str, many=True, description="Any of these tags"),
+    OpenApiParameter("search", str, description="Title or message text"),
+    OpenApiParameter("sortBy", str, enum=list(selectors.SORT_FIELDS)),
+    OpenApiParameter("sortDirection", str, enum=list(selectors.SORT_DIRECTIONS)),
+]
+
+
+class ConversationViewSet(viewsets.ViewSet):
+    """List, read, rename, archive, delete conversations, and wait for a generated title."""
+
+    @extend_schema(
+        parameters=LIST_PARAMETERS,
+        responses={200: ConversationListResponseSerializer, 400: ERROR},
+    )
+    def list(self, request: Request) -> Response:
+        query = validated(ConversationListQuerySerializer, request.query_params)
+        page = selectors.conversation_list_for_user(user=request.user, **query)
+        return Response(ConversationListResponseSerializer(page).data)
+
+    @extend_schema(responses={200: ConversationSerializer, 404: ERROR})
+    def retrieve(self, request: Request, conversation_id: str) -> Response:
+        conversation = selectors.conversation_get_for_user(
+            user=request.user, conversation_id=conversation_id
+        )
+        return Response(ConversationSerializer(conversation).data)
+
+    @extend_schema(
+        request=ConversationUpdateInputSerializer,
+        responses={200: ConversationSerializer, 400: ERROR, 404: ERROR},
+    )
+    def rename(self, request: Request) -> Response:
+        arg = validated(ConversationUpdateInputSerializer, request.data)["arg"]
+        conversation = conversation_rename(
+            user=request.user, conversation_id=arg["conversationId"], title=arg["title"]
+        )
+        return Response(ConversationSerializer(conversation).data)
+
+    @extend_schema(
+        request=ConversationArchiveInputSerializer,
+        responses={200: ConversationSerializer, 400: ERROR, 404: ERROR},
+    )
+    def archive(self, request: Request) -> Response:
+        arg = validated(ConversationArchiveInputSerializer, request.data)["arg"]
+        conversation = conversation_archive(
+            user=request.user, conversation_id=arg["conversationId"], is_archived=arg["isArchived"]
+        )
+        return Response(ConversationSerializer(conversation).data)
+
+    @extend_schema(
+        request=ConversationDeleteInputSerializer,
+        responses={200: ConversationDeleteResponseSerializer, 400: ERROR, 404: ERROR},
+    )
+    def destroy(self, request: Request) -> Response:
+        arg = validated(ConversationDeleteInputSerializer, request.data)["arg"]
+        result = conversation_delete(user=request.user, conversation_id=arg["conversationId"])
+        return Response(ConversationDeleteResponseSerializer(result).data)
+
+    @extend_schema(request=None, responses={200: ConversationDeleteResponseSerializer})
+    def destroy_all(self, request: Request) -> Response:
+        result = conversations_delete_all(user=request.user)
+        return Response(ConversationDeleteResponseSerializer(result).data)
+
+    @extend_schema(responses={200: TitleResponseSerializer, 404: ERROR})
+    def gen_title(self, request: Request, conversation_id: str) -> Response:
+        title = conversation_title_wait(user=request.user, conversation_id=conversation_id)
+        return Response(TitleResponseSerializer({"title": title}).data)
+
+
+class ConversationCopyViewSet(viewsets.ViewSet):
+    """Fork and duplicate: one shared per-user and per-IP rate limit (429 + Retry-After)."""
+
+    throttle_classes = [ConversationForkUserThrottle, ConversationForkIPThrottle]
+
+    def throttled(self, request: Request, wait: float | None) -> None:
+        seconds = max(1, int(wait + 0.999)) if wait is not None else 60
+        raise ApplicationError(
+            FORK_RATE_LIMITED, status_code=429, headers={"Retry-After": str(seconds)}
+        )
+
+    @extend_schema(
+        request=ConversationForkInputSerializer,
+        responses={200: ConversationCopyResponseSerializer, 400: ERROR, 404: ERROR, 429: ERROR},
+    )
+    def fork(self, request: Request) -> Response:
+        body = validated(ConversationForkInputSerializer, request.data)
+        copy = conversation_fork(
+            user=request.user,
+            conversation_id=body["conversationId"],
+            message_id=body["messageId"],
+            option=body.get("option"),
+            split_at_target=bool(body.get("splitAtTarget")),
+            latest_message_id=body.get("latestMessageId"),
+        )
+        return Response(ConversationCopyResponseSerializer(copy).data)
+
+    @extend_schema(
+        request=ConversationDuplicateInputSerializer,
+        responses={201: ConversationCopyResponseSerializer, 400: ERROR, 404: ERROR, 429: ERROR},
+    )
+    def duplicate(self, request: Request) -> Response:
+        body = validated(ConversationDuplicateInputSerializer, request.data)
+        copy = conversation_duplicate(
+            user=request.user, conversation_id=body["conversationId"], title=body.get("title")
+        )
+        return Response(
+            ConversationCopyResponseSerializer(copy).data, status=status.HTTP_201_CREATED
+        )
