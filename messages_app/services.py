@@ -253,6 +253,22 @@ def message_content_part_update(
     return message_record_get(user=user, pk=message.pk)
 
 
+def message_update(
+    *,
+    user: User,
+    conversation_id: str,
+    message_id: str,
+    text: str,
+    index: int | None = None,
+    model: str | None = None,
+) -> MessageRecord:
+    """``PUT /api/messages/{c}/{m}``: one content part when ``index`` is given, else the text."""
+    ids = {"user": user, "conversation_id": conversation_id, "message_id": message_id}
+    if index is not None:
+        return message_content_part_update(**ids, index=index, text=text, model=model)
+    return message_text_update(**ids, text=text, model=model)
+
+
 @dataclass(frozen=True)
 class FeedbackInput:
     """Validated feedback. ``comment_key`` records whether the client said ``text`` or

@@ -113,12 +113,12 @@ class MessageDetailView(viewsets.GenericViewSet):
     def update(self, request: Request, conversation_id: str, message_id: str) -> Response:
         body = MessageUpdateInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        data = body.validated_data
-        ids = {"user": request.user, "conversation_id": conversation_id, "message_id": message_id}
-        if "index" in data:
-            record = services.message_content_part_update(**ids, **data)
-        else:
-            record = services.message_text_update(**ids, **data)
+        record = services.message_update(
+            user=request.user,
+            conversation_id=conversation_id,
+            message_id=message_id,
+            **body.validated_data,
+        )
         return Response(MessageUpdateResultSerializer(record).data)
 
     @extend_schema(
