@@ -51,10 +51,16 @@ def data(user):
     convo = ConversationFactory(user=user, title="Admin tree", tags=["work"])
     root = MessageFactory(conversation=convo, text="root question")
     first = MessageFactory(
-        conversation=convo, parent_message_id=root.message_id, is_created_by_user=False, text="a1"
+        conversation=convo,
+        parent_message_id=root.message_id,
+        is_created_by_user=False,
+        text="answer one",
     )
     MessageFactory(
-        conversation=convo, parent_message_id=root.message_id, is_created_by_user=False, text="a2"
+        conversation=convo,
+        parent_message_id=root.message_id,
+        is_created_by_user=False,
+        text="answer two",
     )
     ContentPartFactory(message=first, index=0, type="think", text="pondering")
     FeedbackFactory(message=first, rating="thumbsDown", tag="not_helpful", text="too short")
@@ -117,7 +123,7 @@ def test_change_page_shows_the_message_tree_with_parts_and_feedback(staff_client
     page = staff_client.get(url).content.decode()
 
     assert "Messages (3)" in page
-    assert page.index("root question") < page.index("a1") < page.index("a2")
+    assert page.index("root question") < page.index("answer one") < page.index("answer two")
     assert 'data-depth="1"' in page
     assert "pondering" in page and "<code>think</code>" in page
     assert "thumbsDown" in page and "too short" in page
@@ -136,7 +142,7 @@ def test_change_page_paginates_long_conversations(staff_client, user):
 
 @pytest.mark.django_db
 def test_message_change_page_shows_parts_and_feedback_read_only(staff_client, data):
-    message = Message.objects.get(text="a1")
+    message = Message.objects.get(text="answer one")
     page = staff_client.get(reverse("admin:messages_app_message_change", args=[message.pk]))
     body = page.content.decode()
     assert page.status_code == 200
@@ -165,7 +171,7 @@ def test_export_action_downloads_librechat_json(staff_client, data):
     (document,) = json.loads(b"".join(response.streaming_content))
     assert document["title"] == "Admin tree"
     (root,) = document["messagesTree"]
-    assert [c["text"] for c in root["children"]] == ["a1", "a2"]
+    assert [c["text"] for c in root["children"]] == ["answer one", "answer two"]
 
 
 @pytest.mark.django_db
@@ -189,9 +195,7 @@ def test_delete_action_confirms_with_counts_then_deletes_through_the_service(
     assert not Conversation.objects.filter(pk=data.pk).exists()
     assert not Message.objects.filter(user=user).exists()
     assert Tag.objects.get(user=user, name="work").count == 0
-    assert (
-        "delete_selected" not in staff_client.get(url).content.decode().split("<select")[1][:2000]
-    )
+    assert 'value="delete_selected"' not in staff_client.get(url).content.decode()
 
 
 @pytest.mark.django_db
