@@ -8,6 +8,7 @@ or ``convos/gen_title/...``.
 from django.urls import path
 
 from convos_app.views import ConversationCopyViewSet, ConversationViewSet
+from convos_app.views_transfer import ConversationExportView, ConversationImportView
 
 app_name = "convos_app"
 
@@ -41,6 +42,16 @@ urlpatterns = [
         "convos/duplicate",
         ConversationCopyViewSet.as_view({"post": "duplicate"}),
         name="conversation-duplicate",
+    ),
+    path(
+        "convos/import",
+        ConversationImportView.as_view({"post": "create"}),
+        name="conversation-import",
+    ),
+    path(
+        "convos/<str:conversation_id>/export",
+        ConversationExportView.as_view({"get": "retrieve"}),
+        name="conversation-export",
     ),
     path(
         "convos/gen_title/<str:conversation_id>",
