@@ -23,6 +23,7 @@ run: install
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py serve
 
 test: install
+	./scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest -q
 
 lint: install
