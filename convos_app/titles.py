@@ -57,7 +57,8 @@ _MD_MARK = re.compile(r"[*_~`#>|]+")
 _SPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _GREETING = re.compile(
-    r"^(?:(?:hi|hello|hey|hiya|greetings|good (?:morning|afternoon|evening)|ok(?:ay)?|so|well|"
+    r"^(?:(?:(?:hi|hello|hey|hiya)(?: there| all| everyone)?|greetings|"
+    r"good (?:morning|afternoon|evening)|ok(?:ay)?|so|well|"
     r"quick question|question)\b[\s,!.:;-]*)+",
     re.I,
 )
@@ -102,7 +103,14 @@ def extractive_title(
     weak trailing words and punctuation, and capitalises the first letter. ``None`` when nothing
     usable is left (the conversation then keeps "New Chat").
     """
-    sentence = _SENTENCE_END.split(_clean(user_text or ""), maxsplit=1)[0]
+    for sentence in _SENTENCE_END.split(_clean(user_text or ""))[:3]:
+        title = _sentence_title(sentence)
+        if title:
+            return title
+    return None
+
+
+def _sentence_title(sentence: str) -> str | None:
     for pattern in (_GREETING, _REQUEST, _TOPIC_LEAD, _REQUEST):
         sentence = pattern.sub("", sentence).strip()
     words = [word for word in sentence.split(" ") if word.strip(".,;:!?-")]
@@ -254,7 +262,7 @@ def _backoff_seconds() -> Sequence[float]:
 
 
 def conversation_title_wait(
-    *, user: User, conversation_id: str, sleep: Callable[[float], object] = time.sleep
+    *, user: User, conversation_id: str, sleep: Callable[[float], object] | None = None
 ) -> str:
     """The conversation's title for ``gen_title``; waits only while a generation is pending.
 
@@ -263,6 +271,7 @@ def conversation_title_wait(
     no generation in progress.
     """
     conversation = conversation_get_for_user(user=user, conversation_id=conversation_id)
+    sleep = sleep or time.sleep
     delays = [0.0, *_backoff_seconds()]
     for delay in delays:
         if delay:
