@@ -19,7 +19,8 @@ from django.utils import timezone
 from chatcore.errors import Conflict, InvalidInput, NotFound
 from chatcore.models import NO_PARENT, User, new_public_id
 from chatcore.tokens import count_tokens
-from convos_app.models import Conversation
+from convos_app.models import DEFAULT_TITLE, Conversation
+from convos_app.titles import conversation_title_after_reply
 from messages_app import artifacts, branching
 from messages_app.models import ContentPart, Feedback, Message
 from messages_app.selectors import (
@@ -166,7 +167,18 @@ def message_create(*, user: User, conversation_id: str, message: NewMessage) -> 
         # A concurrent POST with the same messageId won the unique constraint.
         raise Conflict(MESSAGE_EXISTS) from exc
     ContentPart.objects.bulk_create(_content_part_rows(user=user, message=row, parts=parts))
+    if not row.is_created_by_user and conversation.title == DEFAULT_TITLE and _is_first_reply(row):
+        # Titles "New Chat" after this transaction commits; a titling failure never fails this.
+        conversation_title_after_reply(conversation=conversation)
     return message_record_get(user=user, pk=row.pk)
+
+
+def _is_first_reply(message: Message) -> bool:
+    return not (
+        Message.objects.filter(conversation_id=message.conversation_id, is_created_by_user=False)
+        .exclude(pk=message.pk)
+        .exists()
+    )
 
 
 def _message_for_update(*, user: User, conversation_id: str, message_id: str) -> Message:
