@@ -260,3 +260,25 @@ IMPORT_USER_WINDOW = env_int("IMPORT_USER_WINDOW", 15)
 # Uploads above this many bytes go to a temporary file instead of memory (Django's default).
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 # --- end of import and export --------------------------------------------------------------------
+
+# --- AI providers and chat replies (issue 6; design D13, chatcore.ai.registry) --------------------
+# An endpoint exists only when configured; "echo" (offline) is a model clients choose by name.
+OPENAI_API_KEY = env_str("OPENAI_API_KEY")
+OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")
+OPENAI_MODELS = env_list("OPENAI_MODELS", ["gpt-4.1", "gpt-4.1-mini", "gpt-4o", "gpt-4o-mini"])
+ANTHROPIC_API_KEY = env_str("ANTHROPIC_API_KEY")
+ANTHROPIC_BASE_URL = env_str("ANTHROPIC_BASE_URL")
+ANTHROPIC_MODELS = env_list(
+    "ANTHROPIC_MODELS", ["claude-sonnet-4-20250514", "claude-3-5-haiku-20241022"]
+)
+# JSON file of OpenAI-compatible endpoints (Ollama, vLLM, llama.cpp, OpenRouter); see README.
+AI_CUSTOM_ENDPOINTS_FILE = env_str("AI_CUSTOM_ENDPOINTS_FILE")
+AI_ECHO_MODEL = env_bool("AI_ECHO_MODEL", True)
+AI_TIMEOUT_SECONDS = float(env_str("AI_TIMEOUT_SECONDS", "60"))
+AI_MAX_RETRIES = env_int("AI_MAX_RETRIES", 2)
+AI_DEFAULT_CONTEXT_WINDOW = env_int("AI_DEFAULT_CONTEXT_WINDOW", 8192)
+AI_DEFAULT_MAX_OUTPUT_TOKENS = env_int("AI_DEFAULT_MAX_OUTPUT_TOKENS", 4096)
+AI_PRICES_FILE = env_str("AI_PRICES_FILE")  # empty: chatcore/data/prices.json
+# Short, cheap model for conversation titles; empty: the offline extractive titler only.
+AI_TITLE_MODEL = env_str("AI_TITLE_MODEL")
+# --- end of AI providers and chat replies ----------------------------------------------------------

@@ -1,0 +1,1 @@
+"""AI providers behind one contract (design D13): see ``base`` and ``registry``."""

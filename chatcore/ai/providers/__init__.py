@@ -1,0 +1,1 @@
+"""Provider implementations of ``chatcore.ai.base.ChatProvider``."""

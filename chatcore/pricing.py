@@ -1,0 +1,82 @@
+"""What a reply cost, in USD, from a per-model price table (design D13).
+
+The table is ``chatcore/data/prices.json`` (list prices per million input/output tokens and
+the date they were taken); ``AI_PRICES_FILE`` points at another copy. Dated snapshots match
+their family by longest prefix (``gpt-4o-mini-2024-07-18`` → ``gpt-4o-mini``). A model with no
+price is ``None`` — unknown, not free — so a bill never silently undercounts; free models
+(``echo``, a local server given ``prices: {input: 0, output: 0}``) cost exactly 0.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+DEFAULT_PRICES_FILE = Path(__file__).resolve().parent / "data" / "prices.json"
+PER_TOKENS = Decimal(1_000_000)
+# Message.cost has 8 decimal places.
+COST_QUANTUM = Decimal("0.00000001")
+
+
+@dataclass(frozen=True)
+class ModelPrice:
+    input_per_million: Decimal
+    output_per_million: Decimal
+
+
+@dataclass(frozen=True)
+class PriceTable:
+    taken_on: str
+    prices: dict[str, ModelPrice]
+
+
+def _decimal(value: Any) -> Decimal:
+    return Decimal(str(value))
+
+
+@lru_cache(maxsize=1)
+def price_table() -> PriceTable:
+    path = Path(getattr(settings, "AI_PRICES_FILE", "") or DEFAULT_PRICES_FILE)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    prices = {
+        model: ModelPrice(_decimal(entry["input"]), _decimal(entry["output"]))
+        for model, entry in document["models"].items()
+    }
+    return PriceTable(taken_on=str(document["takenOn"]), prices=prices)
+
+
+def price_for(model: str) -> ModelPrice | None:
+    """The price of ``model`` or of its family (longest ``-``/``:``/``@`` prefix), else None."""
+    from chatcore.ai.registry import family_match
+
+    prices = price_table().prices
+    key = family_match(model, prices)
+    return prices[key] if key is not None else None
+
+
+def cost_of(price: ModelPrice | None, *, input_tokens: int, output_tokens: int) -> Decimal | None:
+    if price is None:
+        return None
+    total = (
+        price.input_per_million * input_tokens + price.output_per_million * output_tokens
+    ) / PER_TOKENS
+    return total.quantize(COST_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def cost_for(model: str, *, input_tokens: int, output_tokens: int) -> Decimal | None:
+    """USD for one reply of ``model``; ``None`` when the model has no known price."""
+    return cost_of(price_for(model), input_tokens=input_tokens, output_tokens=output_tokens)
+
+
+@receiver(setting_changed)
+def _reset_prices(*, setting: str, **kwargs: Any) -> None:
+    if setting == "AI_PRICES_FILE":
+        price_table.cache_clear()

@@ -1,0 +1,285 @@
+"""Wire shapes of the chats API (seeds 003/004), camelCase on the wire (D8)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from convos_app.models import TITLE_MAX_LENGTH, Conversation
+from messages_app.chats.selectors import ChatMessagePage, ChatMessageRecord, ChatPage
+from messages_app.chats.services import ChatReply
+from messages_app.serializers import StrictCharField, is_uuid, iso
+
+MAX_MESSAGES_PAGE = 100
+DEFAULT_MESSAGES_PAGE = 100
+DEFAULT_CHATS_PAGE = 25
+UNKNOWN_KEYS = "Unknown field: {keys}"
+WORKFLOW_ID_MUST_BE_UUID = "Must be a UUID."
+MODEL_ID_MAX_LENGTH = 255
+
+
+def _href(path: str) -> dict[str, str]:
+    return {"href": path}
+
+
+def chat_message_representation(record: ChatMessageRecord) -> dict[str, Any]:
+    """Seed 003's message. ``toolUses`` is part of assistant messages (the seed's examples show
+    it there and not on user messages); ``unfinished``/``error``/``workflowId`` appear only when
+    set, so ordinary messages are exactly the seed's shape."""
+    body: dict[str, Any] = {
+        "id": record.message_id,
+        "chatId": record.chat_id,
+        "role": "user" if record.is_created_by_user else "assistant",
+        "content": record.content,
+        "liked": record.liked,
+        "cost": None if record.cost is None else float(record.cost),
+        "memoryId": record.memory_id,
+    }
+    if not record.is_created_by_user:
+        body["toolUses"] = [{"toolName": t.tool_name, "args": t.args} for t in record.tool_uses]
+    if record.workflow_id is not None:
+        body["workflowId"] = record.workflow_id
+    if record.unfinished:
+        body["unfinished"] = True
+    if record.error:
+        body["error"] = True
+    body["createdAt"] = iso(record.created_at)
+    return body
+
+
+def chat_reply_representation(reply: ChatReply) -> dict[str, Any]:
+    return {
+        "data": {
+            **chat_message_representation(reply.message),
+            "response": chat_message_representation(reply.response),
+        }
+    }
+
+
+def chat_representation(chat: Conversation) -> dict[str, Any]:
+    path = f"/api/chats/{chat.conversation_id}"
+    return {
+        "_links": {"self": _href(path), "messages": _href(f"{path}/messages")},
+        "id": chat.conversation_id,
+        "title": chat.title,
+        "modelId": chat.model,
+        "createdAt": iso(chat.created_at),
+        "updatedAt": iso(chat.updated_at),
+    }
+
+
+# --- output serializers (schema + rendering) --------------------------------------------------
+class LinkSerializer(serializers.Serializer):
+    href = serializers.CharField()
+
+
+class ToolUseSerializer(serializers.Serializer):
+    toolName = serializers.CharField()
+    args = serializers.JSONField()
+
+
+class ChatMessageSerializer(serializers.Serializer):
+    """Seed 003's message object."""
+
+    id = serializers.CharField()
+    chatId = serializers.CharField()
+    role = serializers.ChoiceField(choices=["user", "assistant"])
+    content = serializers.CharField()
+    liked = serializers.BooleanField(allow_null=True)
+    cost = serializers.FloatField(allow_null=True)
+    memoryId = serializers.CharField(allow_null=True)
+    toolUses = ToolUseSerializer(many=True, required=False)
+    workflowId = serializers.UUIDField(required=False)
+    unfinished = serializers.BooleanField(required=False)
+    error = serializers.BooleanField(required=False)
+    createdAt = serializers.DateTimeField()
+
+    def to_representation(self, instance: ChatMessageRecord) -> dict[str, Any]:
+        return chat_message_representation(instance)
+
+
+class ChatMessageWithResponseSerializer(ChatMessageSerializer):
+    response = ChatMessageSerializer()
+
+
+class ChatReplySerializer(serializers.Serializer):
+    """Seed 004's 201 body: the user message with the assistant's ``response`` inside."""
+
+    data = ChatMessageWithResponseSerializer()
+
+    def to_representation(self, instance: ChatReply) -> dict[str, Any]:
+        return chat_reply_representation(instance)
+
+
+class ChatMessageLinksSerializer(serializers.Serializer):
+    self = LinkSerializer()
+
+
+class ChatMessageEmbeddedSerializer(serializers.Serializer):
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # The HAL relation name has a colon, which is not a Python identifier.
+        return {"inf:message": ChatMessageSerializer(many=True)}
+
+
+class ChatMessagePageSerializer(serializers.Serializer):
+    """Seed 003's HAL document for ``GET /api/chats/{id}/messages``."""
+
+    _links = ChatMessageLinksSerializer()
+    _embedded = ChatMessageEmbeddedSerializer()
+    start = serializers.IntegerField()
+    count = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+    def to_representation(self, instance: ChatMessagePage) -> dict[str, Any]:
+        return {
+            "_links": {"self": _href(f"/api/chats/{instance.chat_id}/messages")},
+            "_embedded": {
+                "inf:message": [chat_message_representation(m) for m in instance.messages]
+            },
+            "start": instance.start,
+            "count": len(instance.messages),
+            "total": instance.total,
+        }
+
+
+class ChatLinksSerializer(serializers.Serializer):
+    self = LinkSerializer()
+    messages = LinkSerializer()
+
+
+class ChatSerializer(serializers.Serializer):
+    """A chat: a conversation seen through seed-003 names."""
+
+    _links = ChatLinksSerializer()
+    id = serializers.CharField()
+    title = serializers.CharField()
+    modelId = serializers.CharField(allow_null=True)
+    createdAt = serializers.DateTimeField()
+    updatedAt = serializers.DateTimeField()
+
+    def to_representation(self, instance: Conversation) -> dict[str, Any]:
+        return chat_representation(instance)
+
+
+class ChatListLinksSerializer(serializers.Serializer):
+    self = LinkSerializer()
+    next = LinkSerializer(required=False)
+
+
+class ChatListEmbeddedSerializer(serializers.Serializer):
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {"inf:chat": ChatSerializer(many=True)}
+
+
+class ChatListSerializer(serializers.Serializer):
+    """HAL page of chats, newest first; ``nextCursor`` (and ``_links.next``) while more remain."""
+
+    _links = ChatListLinksSerializer()
+    _embedded = ChatListEmbeddedSerializer()
+    count = serializers.IntegerField()
+    nextCursor = serializers.CharField(allow_null=True)
+
+    def to_representation(self, instance: ChatPage) -> dict[str, Any]:
+        links: dict[str, Any] = {"self": _href("/api/chats")}
+        if instance.next_cursor:
+            links["next"] = _href(
+                f"/api/chats?count={instance.page_size}&cursor={instance.next_cursor}"
+            )
+        return {
+            "_links": links,
+            "_embedded": {"inf:chat": [chat_representation(chat) for chat in instance.chats]},
+            "count": len(instance.chats),
+            "nextCursor": instance.next_cursor,
+        }
+
+
+# --- input serializers ---------------------------------------------------------------------------
+class StrictInputSerializer(serializers.Serializer):
+    """Refuses keys it does not know (a typo must not be silently ignored)."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unknown = (
+            sorted(set(self.initial_data) - set(self.fields))
+            if isinstance(self.initial_data, dict)
+            else []
+        )
+        if unknown:
+            raise serializers.ValidationError(UNKNOWN_KEYS.format(keys=", ".join(unknown)))
+        return attrs
+
+
+class ChatCreateInputSerializer(serializers.Serializer):
+    title = StrictCharField(required=False, allow_blank=True, max_length=TITLE_MAX_LENGTH)
+    modelId = StrictCharField(
+        source="model_id", required=False, allow_null=True, max_length=MODEL_ID_MAX_LENGTH
+    )
+
+
+class ChatListQuerySerializer(serializers.Serializer):
+    cursor = StrictCharField(required=False, allow_blank=True, max_length=4096)
+    count = StrictCharField(required=False, allow_blank=True)
+
+
+class ChatMessagesQuerySerializer(serializers.Serializer):
+    start = serializers.IntegerField(required=False, min_value=0, default=0)
+    count = serializers.IntegerField(required=False, min_value=1, default=DEFAULT_MESSAGES_PAGE)
+
+    def validate_count(self, value: int) -> int:
+        return min(value, MAX_MESSAGES_PAGE)
+
+
+@extend_schema_field({"type": "string", "description": "The caller's user id"})
+class UserIdField(serializers.Field):
+    """The seed's ``userId``: a string; the numeric form of the same id is accepted too."""
+
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("invalid")
+        return str(data)
+
+    def to_representation(self, value: Any) -> str:
+        return str(value)
+
+
+class ChatMessageCreateInputSerializer(serializers.Serializer):
+    """Seed 004's body: ``{content, modelId, userId, workflowId?}``."""
+
+    content = StrictCharField(max_length=None, trim_whitespace=False)
+    modelId = StrictCharField(source="model_id", max_length=MODEL_ID_MAX_LENGTH)
+    userId = UserIdField(source="user_id")
+    workflowId = StrictCharField(source="workflow_id", required=False, allow_null=True)
+
+    def validate_content(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("This field may not be blank.")
+        limit = settings.CHATCORE_MAX_TEXT_CHARS
+        if len(value) > limit:
+            raise serializers.ValidationError(
+                f"Ensure this field has no more than {limit} characters."
+            )
+        return value
+
+    def validate_workflowId(self, value: str | None) -> str | None:
+        if value is not None and not is_uuid(value.lower()):
+            raise serializers.ValidationError(WORKFLOW_ID_MUST_BE_UUID)
+        return value.lower() if value else None
+
+
+class ChatMessageUpdateInputSerializer(StrictInputSerializer):
+    """``PUT /api/messages/{id}``: ``{"liked": true | false | null}`` and nothing else."""
+
+    liked = serializers.BooleanField(allow_null=True)
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if (
+            isinstance(data, dict)
+            and data.get("liked") is not None
+            and not isinstance(data["liked"], bool)
+        ):
+            raise serializers.ValidationError({"liked": ["Must be true, false or null."]})
+        return super().to_internal_value(data)
