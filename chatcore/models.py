@@ -95,3 +95,7 @@ class OwnedModel(TimestampedModel):
 
     class Meta:
         abstract = True
+
+
+# The search document table lives in chatcore.search; imported so Django registers it.
+from chatcore.search.models import SearchDocument  # noqa: E402, F401

@@ -173,10 +173,33 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 8 * 1024 * 
 CHATCORE_MAX_TEXT_CHARS = env_int("CHATCORE_MAX_TEXT_CHARS", 2 * 1024 * 1024)
 CHATCORE_MAX_JSON_DEPTH = env_int("CHATCORE_MAX_JSON_DEPTH", 100)
 
-# --- Search (design D12; the PostgreSQL backend arrives with the search issue) --------------------
-HAYSTACK_CONNECTIONS = {
-    "default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"},
-}
+# --- Search (design D12) -------------------------------------------------------------------------
+# Default: chatcore's PostgreSQL full-text backend, indexed inside each write's transaction.
+# SEARCH_ENGINE=opensearch switches to django-haystack-opensearch with after-commit updates.
+SEARCH_ENGINE = env_str("SEARCH_ENGINE", "postgres")
+if SEARCH_ENGINE == "opensearch":
+    HAYSTACK_CONNECTIONS = {
+        "default": {
+            "ENGINE": "django_haystack_opensearch.haystack.OpenSearchSearchEngine",
+            "URL": env_str("OPENSEARCH_URL", "http://127.0.0.1:9200"),
+            "INDEX_NAME": env_str("OPENSEARCH_INDEX", "chatcore"),
+            "TIMEOUT": env_int("OPENSEARCH_TIMEOUT", 10),
+            "SILENTLY_FAIL": False,
+        },
+    }
+elif SEARCH_ENGINE == "postgres":
+    HAYSTACK_CONNECTIONS = {
+        "default": {
+            "ENGINE": "chatcore.search.backend.PostgresSearchEngine",
+            "CONFIG": env_str("SEARCH_PG_CONFIG", "simple"),
+            "MAX_TEXT_CHARS": env_int("SEARCH_MAX_TEXT_CHARS", 100_000),
+            "BATCH_SIZE": env_int("SEARCH_BATCH_SIZE", 2000),
+        },
+    }
+else:
+    raise ImproperlyConfigured("SEARCH_ENGINE must be 'postgres' or 'opensearch'")
+HAYSTACK_SIGNAL_PROCESSOR = "chatcore.search.signals.TransactionalSignalProcessor"
+SEARCH_QUERY_MAX_CHARS = env_int("SEARCH_QUERY_MAX_CHARS", 512)
 
 # --- OpenAPI (design D15) ------------------------------------------------------------------------
 SPECTACULAR_SETTINGS = {

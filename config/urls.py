@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/", include("messages_app.chats.urls")),
     path("api/", include("convos_app.urls")),
     path("api/", include("tags_app.urls")),
+    path("api/", include("chatcore.search.urls")),
     # Unknown /api/ routes answer JSON even with DEBUG on (Django's debug 404 page is HTML).
     re_path(r"^api/", json_not_found),
 ]

@@ -1,0 +1,1 @@
+"""chatcore's search: a django-haystack backend on PostgreSQL full-text search (design D12)."""

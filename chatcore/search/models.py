@@ -1,0 +1,57 @@
+"""The document table of the PostgreSQL search backend (design D12).
+
+One row per indexed object, in the same database as the data, so an index write joins the
+transaction of the data write. The owner, conversation and message columns carry foreign keys
+declared ``ON DELETE CASCADE`` in the database (migration ``chatcore.0002``): whatever path
+deletes a user, a conversation or a message — ORM, raw set-based SQL, cascade — its documents
+go in the same statement. Django sees them as ``DO_NOTHING`` so its deletion collector keeps
+its fast path and never loads documents.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+
+
+class SearchDocument(models.Model):
+    django_ct = models.CharField(max_length=100)
+    django_id = models.BigIntegerField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    conversation = models.ForeignKey(
+        "convos_app.Conversation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    message = models.ForeignKey(
+        "messages_app.Message",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    # The indexed text as written (capped): what highlighting cuts snippets from.
+    body = models.TextField(default="", blank=True)
+    # to_tsvector of the normalised body plus one owner lexeme (see backend.owner_lexeme).
+    vector = SearchVectorField()
+    # Every other prepared field of the index, for filters, ordering and stored results.
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(null=True)
+    updated_at = models.DateTimeField(null=True)
+
+    class Meta:
+        app_label = "chatcore"
+        db_table = "chatcore_search_document"
+        constraints = [
+            models.UniqueConstraint(fields=["django_ct", "django_id"], name="search_doc_object"),
+        ]
+        indexes = [GinIndex(fields=["vector"], name="search_doc_vector")]
+
+    def __str__(self) -> str:
+        return f"{self.django_ct}.{self.django_id}"
