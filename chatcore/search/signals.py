@@ -6,7 +6,10 @@ Django's deletion collector load every row it deletes (no fast path) and still m
 search documents and routes through ``chatcore.search.sync``: the index write happens in the
 same transaction as the save (or after commit for a queued connection).
 
-Deletes need no signal with the PostgreSQL backend — documents cascade in the database — so
+Part and tag-link deletes are not listened to: a receiver would cost Django's fast delete of
+every message's parts and every conversation's links (parts only die with their message; a
+service that unlinks tags in bulk calls ``sync.index_conversations``). Deletes need no
+signal with the PostgreSQL backend — documents cascade in the database — so
 ``post_delete`` is connected only when some connection is queued (a remote engine). Bulk
 paths (import, fork, duplicate, seeding) and ``QuerySet.update()`` call the ``sync`` helpers
 themselves.
@@ -32,9 +35,7 @@ class TransactionalSignalProcessor(BaseSignalProcessor):
         signals.post_save.connect(self.message_saved, sender=Message)
         signals.post_save.connect(self.conversation_saved, sender=Conversation)
         signals.post_save.connect(self.part_changed, sender=ContentPart)
-        signals.post_delete.connect(self.part_changed, sender=ContentPart)
         signals.post_save.connect(self.tag_link_changed, sender=TaggedConversation)
-        signals.post_delete.connect(self.tag_link_changed, sender=TaggedConversation)
         signals.m2m_changed.connect(self.tags_changed, sender=TaggedConversation)
         if self._deletes:
             signals.post_delete.connect(self.message_deleted, sender=Message)
@@ -48,9 +49,7 @@ class TransactionalSignalProcessor(BaseSignalProcessor):
         signals.post_save.disconnect(self.message_saved, sender=Message)
         signals.post_save.disconnect(self.conversation_saved, sender=Conversation)
         signals.post_save.disconnect(self.part_changed, sender=ContentPart)
-        signals.post_delete.disconnect(self.part_changed, sender=ContentPart)
         signals.post_save.disconnect(self.tag_link_changed, sender=TaggedConversation)
-        signals.post_delete.disconnect(self.tag_link_changed, sender=TaggedConversation)
         signals.m2m_changed.disconnect(self.tags_changed, sender=TaggedConversation)
         signals.post_delete.disconnect(self.message_deleted, sender=Message)
         signals.post_delete.disconnect(self.conversation_deleted, sender=Conversation)
