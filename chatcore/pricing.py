@@ -1,15 +1,18 @@
 """What a reply cost, in USD, from a per-model price table (design D13).
 
 The table is ``chatcore/data/prices.json`` (list prices per million input/output tokens and
-the date they were taken); ``AI_PRICES_FILE`` points at another copy. Dated snapshots match
-their family by longest prefix (``gpt-4o-mini-2024-07-18`` → ``gpt-4o-mini``). A model with no
-price is ``None`` — unknown, not free — so a bill never silently undercounts; free models
+the date they were taken); ``AI_PRICES_FILE`` points at another copy. A dated snapshot or
+``-latest`` alias takes its model's price (``gpt-4o-mini-2024-07-18`` → ``gpt-4o-mini``), but a
+new version never inherits an older one's (``claude-opus-4-6`` is not ``claude-opus-4``). A
+model with no price is ``None`` — unknown, not free — so a bill never silently undercounts; free
+models
 (``echo``, a local server given ``prices: {input: 0, output: 0}``) cost exactly 0.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -22,6 +25,8 @@ from django.dispatch import receiver
 
 DEFAULT_PRICES_FILE = Path(__file__).resolve().parent / "data" / "prices.json"
 PER_TOKENS = Decimal(1_000_000)
+# "<model>-20250514", "<model>-2024-08-06", "<model>-latest".
+_SNAPSHOT = re.compile(r"^(.+?)-(?:\d{8}|\d{4}-\d{2}-\d{2}|latest)$")
 # Message.cost has 8 decimal places.
 COST_QUANTUM = Decimal("0.00000001")
 
@@ -54,12 +59,12 @@ def price_table() -> PriceTable:
 
 
 def price_for(model: str) -> ModelPrice | None:
-    """The price of ``model`` or of its family (longest ``-``/``:``/``@`` prefix), else None."""
-    from chatcore.ai.registry import family_match
-
+    """The price of ``model``, of the model it is a dated snapshot of, else None."""
     prices = price_table().prices
-    key = family_match(model, prices)
-    return prices[key] if key is not None else None
+    if model in prices:
+        return prices[model]
+    match = _SNAPSHOT.match(model)
+    return prices.get(match.group(1)) if match else None
 
 
 def cost_of(price: ModelPrice | None, *, input_tokens: int, output_tokens: int) -> Decimal | None:

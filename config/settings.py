@@ -288,11 +288,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 # An endpoint exists only when configured; "echo" (offline) is a model clients choose by name.
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")
-OPENAI_MODELS = env_list("OPENAI_MODELS", ["gpt-4.1", "gpt-4.1-mini", "gpt-4o", "gpt-4o-mini"])
+OPENAI_MODELS = env_list(
+    "OPENAI_MODELS", ["gpt-5", "gpt-5-mini", "gpt-4.1", "gpt-4o", "gpt-4o-mini"]
+)
 ANTHROPIC_API_KEY = env_str("ANTHROPIC_API_KEY")
 ANTHROPIC_BASE_URL = env_str("ANTHROPIC_BASE_URL")
 ANTHROPIC_MODELS = env_list(
-    "ANTHROPIC_MODELS", ["claude-sonnet-4-20250514", "claude-3-5-haiku-20241022"]
+    "ANTHROPIC_MODELS", ["claude-sonnet-4-6", "claude-opus-4-5", "claude-haiku-4-5"]
 )
 # JSON file of OpenAI-compatible endpoints (Ollama, vLLM, llama.cpp, OpenRouter); see README.
 AI_CUSTOM_ENDPOINTS_FILE = env_str("AI_CUSTOM_ENDPOINTS_FILE")

@@ -80,7 +80,8 @@ def _handler_for(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
-            record = {"path": self.path, "headers": dict(self.headers), "body": body}
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            record = {"path": self.path, "headers": headers, "body": body}
             server.requests.append(record)
             if server.on_request is not None:
                 server.on_request(record)
@@ -275,14 +276,14 @@ def fake_llm() -> Iterator[FakeLLMServer]:
 @pytest.fixture
 def ai_settings(settings, fake_llm: FakeLLMServer):  # type: ignore[no-untyped-def]
     """Every endpoint pointed at the fake server: ``openAI`` (gpt-4o, gpt-4o-mini),
-    ``anthropic`` (claude-3-5-haiku-20241022) and a compatible ``local`` endpoint whose
+    ``anthropic`` (claude-haiku-4-5) and a compatible ``local`` endpoint whose
     ``llama-small`` model has a 200-token window; no retries, a short time-out."""
     settings.OPENAI_API_KEY = "sk-test"
     settings.OPENAI_BASE_URL = f"{fake_llm.url}/v1"
     settings.OPENAI_MODELS = ["gpt-4o", "gpt-4o-mini"]
     settings.ANTHROPIC_API_KEY = "sk-ant-test"
     settings.ANTHROPIC_BASE_URL = fake_llm.url
-    settings.ANTHROPIC_MODELS = ["claude-3-5-haiku-20241022"]
+    settings.ANTHROPIC_MODELS = ["claude-haiku-4-5"]
     settings.AI_CUSTOM_ENDPOINTS = [
         {
             "name": "local",

@@ -77,10 +77,8 @@ class AnthropicProvider:
         }
         if system:
             request["system"] = system
-        if options.temperature is not None:
-            request["temperature"] = options.temperature
-        if options.top_p is not None:
-            request["top_p"] = options.top_p
+        # ``temperature``/``top_p`` are not sent: the pinned SDK's ``messages.create`` no longer
+        # takes them (current Claude models fix sampling server-side).
         if options.stop:
             request["stop_sequences"] = list(options.stop)
         return request
