@@ -18,6 +18,7 @@ records every request body. A test scripts its behaviour by setting attributes:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -107,10 +108,9 @@ def _handler_for(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            try:
+            # The client may have given up already (time-out tests).
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (time-out tests)
 
         def _sse(self, frames: Iterator[bytes]) -> None:
             self.send_response(200)
