@@ -58,12 +58,11 @@ def conversation_get_for_user(*, user: User, conversation_id: str) -> Conversati
 
 
 def conversation_search_ids(*, user: User, search: str) -> Sequence[int]:
-    """Primary keys of the user's conversations whose title or message text matches ``search``.
+    """Primary keys of the user's conversations whose title or message text matches ``search``
+    (full-text, owner-scoped in the search backend); bad queries answer 400."""
+    from chatcore.search.api import conversation_search_pks
 
-    The one seam the search issue replaces: until full-text search is wired, asking for it is a
-    clear 400 rather than a silent unfiltered list.
-    """
-    raise InvalidInput(SEARCH_NOT_AVAILABLE)
+    return conversation_search_pks(user=user, query=search)
 
 
 @dataclass(frozen=True)

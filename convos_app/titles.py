@@ -201,6 +201,10 @@ def conversation_title_generate(
         stored = Conversation.objects.filter(pk=conversation_pk, title=DEFAULT_TITLE).update(
             title=title
         )
+        if stored:
+            from chatcore.search.sync import index_conversations
+
+            index_conversations([conversation_pk])  # QuerySet.update() sends no signal
         return title if stored else None
     except Exception:
         logger.exception("title generation failed")

@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from chatcore.models import NO_PARENT, User
+from chatcore.search.sync import index_conversation_trees
 from chatcore.tokens import count_tokens
 from convos_app.models import Conversation
 from messages_app.models import ContentPart, Feedback, Message
@@ -304,6 +305,8 @@ def _write_chunk(
         for tag in rng.sample(tags, k=rng.choice((0, 0, 1, 1, 2)))
     ]
     TaggedConversation.objects.bulk_create(links, batch_size=5000)
+    # Search documents in bulk, inside the chunk's transaction (bulk_create sends no signals).
+    index_conversation_trees([convo.pk for convo in convos])
     totals["conversations"] += len(convos)
     totals["messages"] += len(message_rows)
     totals["content_parts"] += len(content_rows)

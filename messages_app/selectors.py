@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from django.db.models import QuerySet
 
-from chatcore.errors import InvalidInput, NotFound
+from chatcore.errors import NotFound
 from chatcore.models import PUBLIC_ID_MAX_LENGTH, User
 from chatcore.pagination import paginate_keyset
 from chatcore.validators import text_problem
@@ -188,13 +188,50 @@ def message_get_in_conversation(
     return records[0]
 
 
-def message_search(*, user: User, query: str, cursor: str | None, page_size: int) -> MessagePage:
-    """Full-text search over ``user``'s messages (``GET /api/messages?search=``).
+@dataclass(frozen=True, slots=True)
+class MessageSearchRecord(MessageRecord):
+    """A search hit: the message plus its conversation's title and model (spec §1.1 item 3)
+    and an HTML-escaped snippet with the matches in ``<mark>`` (``searchResult``)."""
 
-    Placeholder until the search service is wired: answering 400 tells the client search is
-    off instead of silently returning an unfiltered list. The search issue replaces this body.
-    """
-    raise InvalidInput(SEARCH_NOT_AVAILABLE)
+    title: str = ""
+    conversation_model: str | None = None
+    search_result: str = ""
+
+
+def message_search(*, user: User, query: str, cursor: str | None, page_size: int) -> MessagePage:
+    """Full-text search over ``user``'s messages (``GET /api/messages?search=``): ranked by
+    relevance then recency, a signed cursor per page; temporary chats are left out as in
+    LibreChat. Query problems (too long, NUL, nothing searchable) answer 400."""
+    import html
+
+    from chatcore.search import api as search_api
+
+    found = search_api.message_search(user=user, query=query, cursor=cursor, page_size=page_size)
+    pks = [hit.message_pk for hit in found.hits]
+    records = message_records(
+        Message.objects.filter(user=user, pk__in=pks, conversation__expired_at__isnull=True)
+    )
+    by_pk = {record.pk: record for record in records}
+    conversations = dict(
+        (row[0], row[1:])
+        for row in Conversation.objects.filter(
+            user=user, conversation_id__in={record.conversation_id for record in records}
+        ).values_list("conversation_id", "title", "model")
+    )
+    results: list[MessageRecord] = []
+    for hit in found.hits:
+        record = by_pk.get(hit.message_pk)
+        if record is None:
+            continue
+        title, model = conversations.get(record.conversation_id, ("", None))
+        values = {name: getattr(record, name) for name in MessageRecord.__dataclass_fields__}
+        snippet = hit.snippet or html.escape(record.text[:240], quote=False)
+        results.append(
+            MessageSearchRecord(
+                **values, title=title, conversation_model=model, search_result=snippet
+            )
+        )
+    return MessagePage(messages=results, next_cursor=found.next_cursor)
 
 
 def message_list(

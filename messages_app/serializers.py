@@ -21,7 +21,12 @@ from chatcore.errors import InvalidInput
 from chatcore.models import NO_PARENT, PUBLIC_ID_MAX_LENGTH
 from chatcore.validators import check_json_value
 from messages_app.models import FEEDBACK_TEXT_MAX_LENGTH, Feedback
-from messages_app.selectors import SORT_FIELDS, FeedbackRecord, MessageRecord
+from messages_app.selectors import (
+    SORT_FIELDS,
+    FeedbackRecord,
+    MessageRecord,
+    MessageSearchRecord,
+)
 from messages_app.services import INVALID_INDEX, FeedbackInput, part_text
 
 MESSAGE_NOT_SAVED = "Message not saved"
@@ -211,6 +216,11 @@ def message_representation(record: MessageRecord) -> dict[str, Any]:
             body[key] = value
     if record.feedback is not None:
         body["feedback"] = feedback_representation(record.feedback)
+    if isinstance(record, MessageSearchRecord):
+        # Search hits carry their conversation's title and model (spec §1.1 item 3).
+        body["title"] = record.title
+        body["model"] = record.conversation_model
+        body["searchResult"] = record.search_result
     return body
 
 
@@ -243,8 +253,18 @@ class MessageSerializer(serializers.Serializer):
         return message_representation(instance)
 
 
+class MessageListItemSerializer(MessageSerializer):
+    """A list item; search hits (``?search=``) add their conversation's title, the
+    conversation's ``model`` and a highlight snippet."""
+
+    title = serializers.CharField(required=False, help_text="Search hits: conversation title")
+    searchResult = serializers.CharField(
+        required=False, help_text="Search hits: HTML-escaped snippet, matches in <mark>"
+    )
+
+
 class MessageListResponseSerializer(serializers.Serializer):
-    messages = MessageSerializer(many=True)
+    messages = MessageListItemSerializer(many=True)
     nextCursor = serializers.CharField(source="next_cursor", allow_null=True)
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from chatcore.errors import Conflict, InvalidInput, NotFound
 from chatcore.models import NO_PARENT, User, new_public_id
+from chatcore.search.sync import index_messages
 from chatcore.tokens import count_tokens
 from convos_app.models import DEFAULT_TITLE, Conversation
 from convos_app.titles import conversation_title_after_reply
@@ -167,6 +168,8 @@ def message_create(*, user: User, conversation_id: str, message: NewMessage) -> 
         # A concurrent POST with the same messageId won the unique constraint.
         raise Conflict(MESSAGE_EXISTS) from exc
     ContentPart.objects.bulk_create(_content_part_rows(user=user, message=row, parts=parts))
+    if parts:  # bulk_create sends no signal: the document must include the parts' text
+        index_messages([row.pk])
     if not row.is_created_by_user and conversation.title == DEFAULT_TITLE and _is_first_reply(row):
         # Titles "New Chat" after this transaction commits; a titling failure never fails this.
         conversation_title_after_reply(conversation=conversation)
@@ -377,6 +380,7 @@ def message_branch(*, user: User, message_id: str, agent_id: str) -> MessageReco
         updated_at=now,
     )
     ContentPart.objects.bulk_create(_content_part_rows(user=user, message=branch, parts=kept))
+    index_messages([branch.pk])  # bulk_create sends no signal
     Conversation.objects.filter(pk=source.conversation_id).update(updated_at=now)
     return message_record_get(user=user, pk=branch.pk)
 

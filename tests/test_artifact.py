@@ -260,7 +260,8 @@ def test_artifact_edit_runs_a_constant_number_of_queries(
     auth_client, text_message, django_assert_num_queries
 ):
     body = {"index": 0, "original": "console.log('hello')", "updated": "z"}
-    # auth user, savepoint, lock message+conversation, parts, update, release savepoint
-    with django_assert_num_queries(6):
+    # auth user, savepoint, lock message+conversation, parts, update, release savepoint;
+    # search document: read message+parts, upsert
+    with django_assert_num_queries(8):
         r = auth_client.post(url(text_message.message_id), body, format="json")
     assert r.status_code == 200

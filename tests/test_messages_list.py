@@ -310,10 +310,10 @@ def test_list_of_unknown_or_foreign_conversation_answers_404(auth_client, other_
         assert r.json() == {"error": "Conversation not found"}
 
 
-def test_list_search_is_not_available_yet(auth_client):
-    r = auth_client.get("/api/messages", {"search": "hello"})
+def test_list_search_without_searchable_words_is_400(auth_client):
+    r = auth_client.get("/api/messages", {"search": "--"})
     assert r.status_code == 400
-    assert r.json() == {"error": "Search is not available"}
+    assert r.json() == {"error": "Search query has no searchable words"}
 
 
 @pytest.mark.parametrize(

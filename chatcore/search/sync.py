@@ -131,17 +131,35 @@ def index_conversations(pks: Iterable[int]) -> None:
 
 
 def index_conversation_trees(conversation_pks: Iterable[int]) -> None:
-    """(Re)index conversations and all their messages: for import, fork, duplicate, seeding."""
+    """(Re)index conversations and all their messages: for import, fork, duplicate, seeding.
+
+    The messages are streamed by conversation (one read per 2,000 conversations) and written
+    in ``BATCH_SIZE`` upserts, so a 5,000-message fork costs a handful of statements.
+    """
     from messages_app.models import Message
 
     conversation_pks = list(conversation_pks)
     if not conversation_pks:
         return
     index_conversations(conversation_pks)
-    for chunk in _chunks(conversation_pks):
-        index_messages(
-            Message.objects.filter(conversation_id__in=chunk).values_list("pk", flat=True)
-        )
+    for alias in _aliases():
+        try:
+            index = connections[alias].get_unified_index().get_index(Message)
+        except NotHandled:
+            continue
+
+        def work(alias: str = alias, index: Any = index) -> None:
+            backend = connections[alias].get_backend()
+            for chunk in _chunks(conversation_pks):
+                rows = (
+                    index.index_queryset(using=alias)
+                    .filter(conversation_id__in=chunk)
+                    .order_by("pk")
+                    .iterator(chunk_size=CHUNK)
+                )
+                backend.update(index, rows)
+
+        _run(alias, work, "conversation trees")
 
 
 def remove_messages(pks: Iterable[int]) -> None:

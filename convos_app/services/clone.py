@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from chatcore.models import NO_PARENT, User, new_public_id
+from chatcore.search.sync import index_conversation_trees
 from convos_app.models import TITLE_MAX_LENGTH, Conversation
 from convos_app.selectors import conversation_get_for_user
 from convos_app.trees import TreeNode, topological_order
@@ -153,6 +154,7 @@ def conversation_clone(
         ]
         Feedback.objects.bulk_create(feedback, batch_size=BATCH_SIZE)
     tag_links_copy(source=source, targets=[conversation])
+    index_conversation_trees([conversation.pk])  # bulk writes send no signals
     return ConversationCopy(
         conversation=conversation_get_for_user(
             user=user, conversation_id=conversation.conversation_id

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils import timezone
 
 from chatcore.errors import NotFound
 from chatcore.models import User
+from chatcore.search.sync import index_conversations
 from convos_app.models import TITLE_MAX_LENGTH, Conversation
 from convos_app.selectors import CONVERSATION_NOT_FOUND, conversation_get_for_user
 
@@ -15,6 +17,7 @@ def title_clean(raw: str) -> str:
     return raw.strip()[:TITLE_MAX_LENGTH]
 
 
+@transaction.atomic
 def conversation_rename(*, user: User, conversation_id: str, title: str) -> Conversation:
     """Set the title (trimmed, cut to 1024) with one UPDATE; ``NotFound`` if not the user's.
 
@@ -25,9 +28,12 @@ def conversation_rename(*, user: User, conversation_id: str, title: str) -> Conv
     )
     if not updated:
         raise NotFound(CONVERSATION_NOT_FOUND)
-    return conversation_get_for_user(user=user, conversation_id=conversation_id)
+    conversation = conversation_get_for_user(user=user, conversation_id=conversation_id)
+    index_conversations([conversation.pk])  # QuerySet.update() sends no signal
+    return conversation
 
 
+@transaction.atomic
 def conversation_archive(*, user: User, conversation_id: str, is_archived: bool) -> Conversation:
     """Archive or unarchive; messages are untouched. ``NotFound`` if not the user's."""
     updated = Conversation.objects.filter(user=user, conversation_id=conversation_id).update(
@@ -35,4 +41,6 @@ def conversation_archive(*, user: User, conversation_id: str, is_archived: bool)
     )
     if not updated:
         raise NotFound(CONVERSATION_NOT_FOUND)
-    return conversation_get_for_user(user=user, conversation_id=conversation_id)
+    conversation = conversation_get_for_user(user=user, conversation_id=conversation_id)
+    index_conversations([conversation.pk])  # QuerySet.update() sends no signal
+    return conversation

@@ -62,6 +62,7 @@ def conversation_rows_delete(*, conversation_pks: Sequence[int]) -> Conversation
     The unscoped primitive: callers scope (by user) and lock the rows first, and call it inside
     their transaction. Returns the real numbers of conversations and messages deleted.
     """
+    from chatcore.search.sync import remove_conversations
     from messages_app.models import Message
     from tags_app.services import tag_counts_release
 
@@ -70,6 +71,8 @@ def conversation_rows_delete(*, conversation_pks: Sequence[int]) -> Conversation
     for start in range(0, len(pks), CHUNK):
         chunk = pks[start : start + CHUNK]
         tag_counts_release(conversation_pks=chunk)
+        # Search documents cascade in PostgreSQL; a queued engine needs the removal sent.
+        remove_conversations(chunk)
         _clear_dependents(Message, lookup="conversation_id__in", pks=chunk)
         messages += _raw_delete(Message, Message._meta.get_field("conversation").column, chunk)
         _clear_dependents(Conversation, lookup="in", pks=chunk, skip=(Message,))
