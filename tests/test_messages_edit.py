@@ -196,8 +196,8 @@ def test_edit_with_a_bad_body_answers_400(auth_client, message, body, error):
 def test_edit_runs_a_constant_number_of_queries(auth_client, message, django_assert_num_queries):
     ContentPartFactory(message=message, index=0, type="text")
     ContentPartFactory(message=message, index=1, type="text")
-    # auth, savepoint, conversation, lock, parts, update part, update message, read back x2, release;
-    # search document (read, upsert) after the part and after the message
+    # auth, savepoint, conversation, lock, parts, update part, update message, read back x2,
+    # release; search document (read, upsert) after the part and after the message
     with django_assert_num_queries(14):
         r = put(auth_client, message, {"index": 1, "text": "x"})
     assert r.status_code == 200
