@@ -27,7 +27,9 @@ urlpatterns = [
     ),
     path(
         "messages/<str:conversation_id>",
-        ConversationMessagesView.as_view({"get": "list", "post": "create"}),
+        ConversationMessagesView.as_view(
+            {"get": "list", "post": "create", "put": "update", "delete": "destroy"}
+        ),
         name="conversation-messages",
     ),
     path(

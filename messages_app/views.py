@@ -3,7 +3,7 @@ render with a serializer. Routes are mapped explicitly in ``urls.py``."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -11,6 +11,8 @@ from rest_framework.response import Response
 from chatcore.pagination import parse_page_size
 from chatcore.parsers import SafeJSONParser
 from messages_app import selectors, services
+from messages_app.chats.serializers import ChatMessageSerializer
+from messages_app.chats.views import MessageIdRouteMixin
 from messages_app.serializers import (
     MessageArtifactInputSerializer,
     MessageArtifactResultSerializer,
@@ -53,8 +55,11 @@ class MessagesView(viewsets.GenericViewSet):
         return Response(MessageListResponseSerializer(page).data)
 
 
-class ConversationMessagesView(viewsets.GenericViewSet):
+class ConversationMessagesView(MessageIdRouteMixin, viewsets.GenericViewSet):
     """``/api/messages/{id}``: one conversation's messages (GET) or a new message (POST).
+
+    Seed 003's ``GET/PUT/DELETE /api/messages/{messageId}`` share this path; the chats package's
+    ``MessageIdRouteMixin`` answers GET for a message id (decisions.md) and PUT/DELETE.
 
     GET's lookup lives in ``selectors.message_list_for_conversation`` so the seed-003 message-id
     fallback of decisions.md can be added there and here without touching the other routes.
@@ -64,13 +69,20 @@ class ConversationMessagesView(viewsets.GenericViewSet):
 
     @extend_schema(
         operation_id="messages_conversation_list",
-        responses={200: MessageSerializer(many=True), 404: ERROR},
+        description="A conversation id: its messages. Else one of the user's message ids: "
+        "that message in seed 003's shape. Else 404.",
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="ConversationMessagesOrMessage",
+                serializers=[MessageSerializer(many=True), ChatMessageSerializer],
+                resource_type_field_name=None,
+                many=False,
+            ),
+            404: ERROR,
+        },
     )
     def list(self, request: Request, conversation_id: str) -> Response:
-        records = selectors.message_list_for_conversation(
-            user=request.user, conversation_id=conversation_id
-        )
-        return Response(MessageSerializer(records, many=True).data)
+        return self.conversation_or_message_response(request, conversation_id)
 
     @extend_schema(
         operation_id="messages_create",

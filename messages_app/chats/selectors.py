@@ -25,7 +25,11 @@ from chatcore.models import User
 from chatcore.pagination import paginate_keyset
 from convos_app.models import Conversation
 from messages_app.models import ContentPart, Message
-from messages_app.selectors import public_id_is_usable
+from messages_app.selectors import (
+    MessageRecord,
+    message_list_for_conversation,
+    public_id_is_usable,
+)
 
 CHAT_NOT_FOUND = "Chat not found"
 MESSAGE_NOT_FOUND = "Message not found"
@@ -216,8 +220,17 @@ def chat_message_get(*, user: User, message_id: str) -> ChatMessageRecord:
     return records[0]
 
 
-def user_has_conversation(*, user: User, conversation_id: str) -> bool:
-    """Whether ``GET /api/messages/{id}`` names a conversation (decisions.md: that wins)."""
-    return public_id_is_usable(conversation_id) and (
-        Conversation.objects.filter(user=user, conversation_id=conversation_id).exists()
-    )
+def conversation_messages_or_message(
+    *, user: User, item_id: str
+) -> list[MessageRecord] | ChatMessageRecord:
+    """decisions.md for ``GET /api/messages/{id}``: the messages of the user's conversation
+    with that id (seed 000); else the user's message with that id (seed 003); else the
+    conversation lookup's 404. The conversation path costs exactly what it cost alone."""
+    try:
+        return message_list_for_conversation(user=user, conversation_id=item_id)
+    except NotFound:
+        if public_id_is_usable(item_id):
+            records = chat_message_records(Message.objects.filter(user=user, message_id=item_id))
+            if records:
+                return records[0]
+        raise

@@ -2,7 +2,7 @@
 
 ``/api/messages/{id}`` (seed 003) shares its path with seed 000's
 ``/api/messages/{conversationId}``; that route lives in ``messages_app/urls.py`` and hands the
-message-id case to ``ChatMessageResourceView`` (decisions.md).
+message-id case to ``views.MessageIdRouteMixin`` (decisions.md).
 """
 
 from django.urls import path
