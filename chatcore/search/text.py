@@ -53,7 +53,8 @@ def normalize(text: str, *, split_cjk: bool = True) -> str:
     out: list[str] = []
     for char in folded:
         if char.isascii():
-            out.append(" " if char == "\x00" else char)
+            # ``<x>`` would parse as a markup tag and ``&x;`` as an entity, both unindexed.
+            out.append(" " if char in "\x00<>&" else char)
             continue
         category = unicodedata.category(char)
         if category == "So":
