@@ -22,6 +22,14 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def only_echo(settings):
+    """Whatever the developer's environment configures, these tests see only ``echo``."""
+    settings.OPENAI_API_KEY = ""
+    settings.ANTHROPIC_API_KEY = ""
+    settings.AI_CUSTOM_ENDPOINTS = []
+
+
 def post_echo(client, chat_id: str, user, content: str = "Hello there", **extra):
     body = {"content": content, "modelId": "echo", "userId": str(user.pk), **extra}
     return client.post(f"/api/chats/{chat_id}/messages", body, format="json")
