@@ -41,6 +41,10 @@ class ConversationIndex(indexes.SearchIndex, indexes.Indexable):
     def get_model(self) -> type[Conversation]:
         return Conversation
 
+    def get_updated_field(self) -> str:
+        # ``update_index --age N`` re-indexes what changed in the last N hours.
+        return "updated_at"
+
     def index_queryset(self, using: str | None = None) -> QuerySet[Conversation]:
         return Conversation.objects.annotate(search_tag_names=_tag_names())
 

@@ -40,6 +40,10 @@ class MessageIndex(indexes.SearchIndex, indexes.Indexable):
     def get_model(self) -> type[Message]:
         return Message
 
+    def get_updated_field(self) -> str:
+        # ``update_index --age N`` re-indexes what changed in the last N hours.
+        return "updated_at"
+
     def index_queryset(self, using: str | None = None) -> QuerySet[Message]:
         # One query per batch: the parts' texts come as an array, never one query per message.
         return Message.objects.annotate(search_part_texts=_part_texts())
