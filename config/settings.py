@@ -306,4 +306,7 @@ AI_DEFAULT_MAX_OUTPUT_TOKENS = env_int("AI_DEFAULT_MAX_OUTPUT_TOKENS", 4096)
 AI_PRICES_FILE = env_str("AI_PRICES_FILE")  # empty: chatcore/data/prices.json
 # Short, cheap model for conversation titles; empty: the offline extractive titler only.
 AI_TITLE_MODEL = env_str("AI_TITLE_MODEL")
+if AI_TITLE_MODEL and not env_str("CONVERSATION_TITLE_GENERATOR"):
+    # A configured title model is used; any failure still falls back to the offline titler.
+    CONVERSATION_TITLE_GENERATOR = "chatcore.ai.titles.ai_title"
 # --- end of AI providers and chat replies ----------------------------------------------------------
