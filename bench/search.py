@@ -35,22 +35,23 @@ def _seed(size: int, users: int) -> None:
     from chatcore.search.sync import index_messages
     from messages_app.models import Message
 
-    if Message.objects.count() >= size:
+    if Message.objects.filter(text__endswith=RARE).exists():
         return
     conversations = size // (users * PER_CONVERSATION)
     started = time.perf_counter()
-    call_command(
-        "seed_demo",
-        users=users,
-        conversations=conversations,
-        messages=PER_CONVERSATION,
-        seed=11,
-        verbosity=0,
-    )
+    if Message.objects.count() < size:
+        call_command(
+            "seed_demo",
+            users=users,
+            conversations=conversations,
+            messages=PER_CONVERSATION,
+            seed=11,
+            verbosity=0,
+        )
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE messages_app_message SET text = text || ' {RARE}' "
-            "WHERE id %% 100 = 0 RETURNING id"
+            "WHERE id % 100 = 0 RETURNING id"
         )
         rare_ids = [row[0] for row in cursor.fetchall()]
         index_messages(rare_ids)
