@@ -85,6 +85,12 @@ class Conversation(OwnedModel):
                 fields=["user", "is_archived", "updated_at", "id"],
                 name="convo_user_archived_updated",
             ),
+            # Staff filters in the admin list (ordered by -id) across all users.
+            models.Index(fields=["endpoint", "id"], name="convo_endpoint"),
+            models.Index(fields=["model", "id"], name="convo_model"),
+            models.Index(fields=["is_archived", "id"], name="convo_archived"),
+            models.Index(fields=["updated_at"], name="convo_updated"),
+            models.Index(fields=["created_at"], name="convo_created"),
         ]
 
     def __str__(self) -> str:
