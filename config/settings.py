@@ -309,4 +309,4 @@ AI_TITLE_MODEL = env_str("AI_TITLE_MODEL")
 if AI_TITLE_MODEL and not env_str("CONVERSATION_TITLE_GENERATOR"):
     # A configured title model is used; any failure still falls back to the offline titler.
     CONVERSATION_TITLE_GENERATOR = "chatcore.ai.titles.ai_title"
-# --- end of AI providers and chat replies ----------------------------------------------------------
+# --- end of AI providers and chat replies ------------------------------------------------------

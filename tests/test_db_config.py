@@ -29,7 +29,7 @@ def test_database_url_with_a_socket_directory_host():
     assert config["OPTIONS"] == {}
 
 
-@pytest.mark.parametrize("url", ["sqlite:///db.sqlite3", "mysql://u:p@h/db"])
+@pytest.mark.parametrize("url", ["mysql://u:p@h/db", "redis://cache:6379/0"])
 def test_only_postgresql_urls_are_accepted(url):
     with pytest.raises(ValueError, match="PostgreSQL is the only database"):
         parse_database_url(url)
