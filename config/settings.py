@@ -193,6 +193,7 @@ elif SEARCH_ENGINE == "postgres":
             "ENGINE": "chatcore.search.backend.PostgresSearchEngine",
             "CONFIG": env_str("SEARCH_PG_CONFIG", "simple"),
             "MAX_TEXT_CHARS": env_int("SEARCH_MAX_TEXT_CHARS", 100_000),
+            "RANK_CANDIDATES": env_int("SEARCH_RANK_CANDIDATES", 2000),
             "BATCH_SIZE": env_int("SEARCH_BATCH_SIZE", 2000),
         },
     }

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 from django.utils import timezone
+from haystack import connections
 from haystack.exceptions import SearchBackendError
 from haystack.query import SearchQuerySet
 
@@ -118,6 +119,92 @@ def test_ranking_by_relevance_then_recency(convo, user):
     best = Message.objects.get(text__startswith="kafka kafka")
     assert [int(r.pk) for r in results] == [best.pk, newer.pk, old.pk]
     assert results[0].score > results[1].score == results[2].score
+
+
+@pytest.fixture
+def rank_candidates(monkeypatch):
+    """Set the backend's ``RANK_CANDIDATES`` for one test."""
+
+    def use(cap: int) -> None:
+        monkeypatch.setattr(connections["default"].get_backend(), "rank_candidates", cap)
+
+    return use
+
+
+@pytest.fixture
+def lynx_history(convo):
+    """The most relevant message is the oldest; three newer ones mention the word once."""
+    now = timezone.now()
+    best = say(convo, "lynx lynx lynx lynx", updated_at=now - timedelta(days=30))
+    newer = [say(convo, "lynx once", updated_at=now - timedelta(days=day)) for day in (3, 2, 1)]
+    return best, newer
+
+
+def test_relevance_ranks_only_the_newest_candidates(user, lynx_history, rank_candidates):
+    best, newer = lynx_history
+    rank_candidates(3)
+    capped = SearchQuerySet().models(Message).filter(owner=user.pk, content="lynx")
+    assert [int(r.pk) for r in capped] == [m.pk for m in reversed(newer)]
+    assert capped.count() == 3
+    for uncapped in (0, 10):
+        rank_candidates(uncapped)
+        results = SearchQuerySet().models(Message).filter(owner=user.pk, content="lynx")
+        assert [int(r.pk) for r in results] == [best.pk] + [m.pk for m in reversed(newer)]
+        assert results.count() == 4
+
+
+def test_date_order_is_not_capped(user, lynx_history, rank_candidates):
+    best, newer = lynx_history
+    rank_candidates(2)
+    by_date = (
+        SearchQuerySet()
+        .models(Message)
+        .filter(owner=user.pk, content="lynx")
+        .order_by("-updated_at")
+    )
+    assert [int(r.pk) for r in by_date] == [m.pk for m in reversed(newer)] + [best.pk]
+
+
+def test_capped_search_pages_end_at_the_cap(user, lynx_history, rank_candidates):
+    rank_candidates(3)
+    first = api.message_search(user=user, query="lynx", page_size=2)
+    assert (len(first.hits), first.total) == (2, 3)
+    assert first.next_cursor
+    second = api.message_search(user=user, query="lynx", cursor=first.next_cursor, page_size=2)
+    assert (len(second.hits), second.total, second.next_cursor) == (1, 3, None)
+    # The two pages together are exactly the three newest matches; the oldest is never reached.
+    assert {h.message_pk for h in first.hits + second.hits} == {m.pk for m in lynx_history[1]}
+
+
+def test_conversation_search_is_not_limited_by_the_rank_cap(user, rank_candidates):
+    older = ConversationFactory(user=user, title="Ocelot sightings")
+    newer = ConversationFactory(user=user, title="Misc")
+    say(newer, "an ocelot again")
+    rank_candidates(1)
+    assert api.conversation_search_pks(user=user, query="ocelot") == sorted([older.pk, newer.pk])
+
+
+@pytest.mark.parametrize("query", ["heron", "heron -grey", '"grey heron"', "her", "pond or lake"])
+def test_walk_and_index_shapes_find_the_same(user, other_user, monkeypatch, query, rank_candidates):
+    mine, theirs = ConversationFactory(user=user), ConversationFactory(user=other_user)
+    now = timezone.now()
+    for day, text in enumerate(
+        ["grey heron by the pond", "heron", "a lake", "herons and heron chicks", "grey lake"] * 3
+    ):
+        say(mine, text, updated_at=now - timedelta(hours=day))
+        say(theirs, text)
+    rank_candidates(4)
+    shapes = {}
+    for label, fraction in (("walk", 0.0), ("index", 2.0)):
+        monkeypatch.setattr("chatcore.search.backend.WALK_MIN_FRACTION", fraction)
+        sqs = SearchQuerySet().models(Message).filter(owner=user.pk, content=query)
+        shapes[label] = ([(int(r.pk), round(r.score, 6)) for r in sqs], sqs.count())
+    assert shapes["walk"] == shapes["index"]
+    results, count = shapes["walk"]
+    assert 0 < count <= 4
+    assert set(
+        Message.objects.filter(pk__in=[pk for pk, _ in results]).values_list("user_id", flat=True)
+    ) == {user.pk}
 
 
 def test_owner_isolation_results_and_counts(convo, user, other_user):

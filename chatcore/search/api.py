@@ -22,7 +22,8 @@ QUERY_TOO_LONG = "Search query is too long (at most {limit} characters)"
 QUERY_INVALID = "Search query contains invalid characters"
 QUERY_EMPTY = "Search query has no searchable words"
 CURSOR_SALT = "chatcore.search.cursor"
-# Conversation search collects the conversations of at most this many best-ranked documents.
+# Conversation search collects the conversations of at most this many matching documents,
+# newest first (the list is shown by date, so recency, not relevance, decides what is kept).
 CONVERSATION_SEARCH_MAX_DOCUMENTS = 10_000
 
 
@@ -134,6 +135,7 @@ def conversation_search_pks(*, user: User, query: str) -> Sequence[int]:
         .models(Conversation, Message)
         .filter(owner=user.pk)
         .filter(content=text)
+        .order_by("-updated_at")
         .values_list("conversation_pk", flat=True)
     )
     return sorted({int(pk) for pk in sqs[:CONVERSATION_SEARCH_MAX_DOCUMENTS] if pk is not None})

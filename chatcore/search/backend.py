@@ -19,9 +19,15 @@ Safety properties this module owns:
   last lexeme as a prefix.
 * **Bounded documents.** The indexed text is capped (``MAX_TEXT_CHARS``) so no write can hit
   PostgreSQL's 1 MiB tsvector limit (reliability V4); the stored object is never cut.
+* **Bounded ranking.** A relevance-ordered search ranks only the ``RANK_CANDIDATES`` most
+  recently updated matching documents (LibreChat likewise keeps only the 25 most recently
+  updated matching conversations, spec §1.1 item 3). A common word matching most of a user's
+  history then costs one top-N pass over narrow rows instead of ranking, counting and carrying
+  the text of every match; the count is of the ranked candidates.
 
 Connection options (all optional): ``CONFIG`` (text search configuration, default
-``simple``), ``MAX_TEXT_CHARS`` (100000), ``QUEUE_UPDATES`` (False: index inside the write's
+``simple``), ``MAX_TEXT_CHARS`` (100000), ``RANK_CANDIDATES`` (2000; 0 ranks every match),
+``QUEUE_UPDATES`` (False: index inside the write's
 transaction; True: after commit, as for a remote engine), ``REQUIRE_OWNER`` (True), and
 haystack's ``BATCH_SIZE``.
 """
@@ -68,6 +74,10 @@ COLUMN_FIELDS = {
 }
 CONTENT_FIELDS = {"content", DOCUMENT_FIELD}
 DEFAULT_MAX_TEXT_CHARS = 100_000
+DEFAULT_RANK_CANDIDATES = 2_000
+# A ranked search walks the user's documents newest first (instead of asking the GIN index)
+# when the planner expects its words in at least this share of all documents.
+WALK_MIN_FRACTION = 0.2
 # Worst case a tsvector takes ~2.5x the bytes of its (normalised) input: one distinct CJK
 # character per token costs ~12 bytes for ~5 input bytes. 256 KiB of input stays well below
 # PostgreSQL's 1 MiB tsvector limit whatever the script (reliability V4).
@@ -116,6 +126,9 @@ class PostgresSearchBackend(BaseSearchBackend):
             raise SearchBackendError(f"Invalid text search configuration name: {config!r}")
         self.config = config
         self.max_text_chars = int(connection_options.get("MAX_TEXT_CHARS", DEFAULT_MAX_TEXT_CHARS))
+        self.rank_candidates = max(
+            0, int(connection_options.get("RANK_CANDIDATES", DEFAULT_RANK_CANDIDATES))
+        )
         self.require_owner = connection_options.get("REQUIRE_OWNER", True)
         self.queue_updates = connection_options.get("QUEUE_UPDATES", False)
         self.table = SearchDocument._meta.db_table
@@ -314,29 +327,7 @@ class PostgresSearchBackend(BaseSearchBackend):
     ) -> dict[str, Any]:
         # values_list() asks for a few fields: skip the (possibly long) body unless needed.
         body_sql = "d.body" if (not fields or DOCUMENT_FIELD in fields or highlight) else "''"
-        where = list(compiled.where)
-        params = list(compiled.params)
-        match_parts: list[str] = []
-        match_params: list[Any] = []
-        if compiled.tsquery:
-            match_parts.append(compiled.tsquery)
-            match_params.extend(compiled.tsquery_params)
-        for owner in owners:
-            # The owner lexeme rendered as a tsquery literal: built from an integer, never text.
-            match_parts.append("%s::tsquery")
-            match_params.append(f"'{owner_lexeme(owner)}'")
-            # Checked again as a column, but as an expression the user_id btree (kept for the
-            # cascade on user deletion) cannot capture the plan: the GIN intersection of the
-            # words with the owner lexeme is what stays fast as the table grows.
-            where.append("(d.user_id + 0) = %s")
-            params.append(owner)
-        if match_parts:
-            where.insert(0, f"d.vector @@ ({' && '.join(match_parts)})")
-            params[0:0] = match_params
-        content_types = self._content_types(models, limit_to_registered_models)
-        if content_types is not None:
-            where.append("d.django_ct = ANY(%s)")
-            params.append(content_types)
+        where, params = self._conditions(compiled, owners, models, limit_to_registered_models)
         if compiled.tsquery:
             score_sql = f"ts_rank(d.vector, {compiled.tsquery}, 1)"
             score_params = list(compiled.tsquery_params)
@@ -346,19 +337,33 @@ class PostgresSearchBackend(BaseSearchBackend):
         limit_sql = ""
         if end_offset is not None:
             limit_sql = f"LIMIT {max(0, int(end_offset) - int(start_offset))}"
-        sql = f"""
-            SELECT d.django_ct, d.django_id, {body_sql}, d.data, d.created_at, d.updated_at,
-                   d.user_id, d.conversation_id, d.message_id, {score_sql} AS score,
-                   count(*) OVER () AS hits
-            FROM {self.table} d
-            WHERE {" AND ".join(where) or "TRUE"}
-            ORDER BY {order_sql}
-            {limit_sql} OFFSET {max(0, int(start_offset))}
-        """
+        page_sql = f"{limit_sql} OFFSET {max(0, int(start_offset))}"
+        cap = self.rank_candidates if compiled.tsquery and _ranks(sort_by) else 0
         with self.db.cursor() as cursor:
-            cursor.execute(sql, [*score_params, *params])
+            if cap:
+                candidates = (where, params)
+                if len(owners) == 1 and self._is_common(cursor, compiled):
+                    candidates = self._conditions(
+                        compiled, owners, models, limit_to_registered_models, walk=True
+                    )
+                score = (score_sql, score_params)
+                sql, sql_params = self._capped_sql(
+                    body_sql == "d.body", score, candidates, order_sql, page_sql, cap
+                )
+            else:
+                sql = f"""
+                    SELECT d.django_ct, d.django_id, {body_sql}, d.data, d.created_at,
+                           d.updated_at, d.user_id, d.conversation_id, d.message_id,
+                           {score_sql} AS score, count(*) OVER () AS hits
+                    FROM {self.table} d
+                    WHERE {" AND ".join(where) or "TRUE"}
+                    ORDER BY {order_sql}
+                    {page_sql}
+                """
+                sql_params = [*score_params, *params]
+            cursor.execute(sql, sql_params)
             rows = cursor.fetchall()
-            hits = rows[0][10] if rows else self._count(cursor, where, params, start_offset)
+            hits = rows[0][10] if rows else self._count(cursor, where, params, start_offset, cap)
         terms = Terms(frozenset(), ())
         if highlight and compiled.tsquery and rows:
             with self.db.cursor() as cursor:
@@ -369,12 +374,118 @@ class PostgresSearchBackend(BaseSearchBackend):
             "hits": hits,
         }
 
-    def _count(self, cursor: Any, where: list[str], params: list[Any], start_offset: int) -> int:
+    def _conditions(
+        self,
+        compiled: Compiled,
+        owners: list[int],
+        models: Iterable[type[Model]] | None,
+        limit_to_registered_models: bool | None,
+        *,
+        walk: bool = False,
+    ) -> tuple[list[str], list[Any]]:
+        """The WHERE conditions of a search, in one of two equivalent shapes.
+
+        The default shape folds the owner into the GIN lookup (the words ANDed with the owner
+        lexeme) and hides ``user_id`` from the btree, so a rare word costs the size of the
+        user's matches however large the table grows. The *walk* shape (``walk=True``) leaves
+        the owner to the ``(user_id, updated_at)`` btree instead, so a word in most of the
+        user's documents can be answered by reading them newest first and stopping at the
+        rank cap. Both select exactly the same rows: every document's vector carries the
+        lexeme of the owner in its ``user_id``.
+        """
+        where = list(compiled.where)
+        params = list(compiled.params)
+        match_parts: list[str] = []
+        match_params: list[Any] = []
+        if compiled.tsquery:
+            match_parts.append(compiled.tsquery)
+            match_params.extend(compiled.tsquery_params)
+        for owner in owners:
+            if walk:
+                where.append("d.user_id = %s")
+            else:
+                # The owner lexeme as a tsquery literal: built from an integer, never text.
+                match_parts.append("%s::tsquery")
+                match_params.append(f"'{owner_lexeme(owner)}'")
+                # Checked again as a column, but as an expression the user_id btree cannot
+                # capture the plan (the planner, multiplying the two correlated conditions,
+                # would underestimate the matches and walk all the user's documents).
+                where.append("(d.user_id + 0) = %s")
+            params.append(owner)
+        if match_parts:
+            where.insert(0, f"d.vector @@ ({' && '.join(match_parts)})")
+            params[0:0] = match_params
+        content_types = self._content_types(models, limit_to_registered_models)
+        if content_types is not None:
+            where.append("d.django_ct = ANY(%s)")
+            params.append(content_types)
+        return where, params
+
+    def _is_common(self, cursor: Any, compiled: Compiled) -> bool:
+        """Whether the planner expects the words in at least ``WALK_MIN_FRACTION`` of all
+        documents (then reading the user's newest documents finds the rank cap's worth of
+        matches sooner than the GIN index can list them: for a short prefix such as ``th``
+        that index has to merge the postings of every word it starts). One EXPLAIN, no
+        execution; the tsquery is folded to a constant, so the estimate is PostgreSQL's own,
+        from the column's most-common-lexeme statistics."""
+        cursor.execute(
+            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {self.table} d "
+            f"WHERE d.vector @@ {compiled.tsquery} UNION ALL SELECT 1 FROM {self.table}",
+            compiled.tsquery_params,
+        )
+        plan = cursor.fetchone()[0]
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+        matching, total = (child["Plan Rows"] for child in plan[0]["Plan"]["Plans"])
+        return total > 0 and matching / total >= WALK_MIN_FRACTION
+
+    def _capped_sql(
+        self,
+        with_body: bool,
+        score: tuple[str, list[Any]],
+        candidates: tuple[list[str], list[Any]],
+        order_sql: str,
+        page_sql: str,
+        cap: int,
+    ) -> tuple[str, list[Any]]:
+        """A relevance-ordered search over the ``cap`` most recently updated matches.
+
+        Three steps, each on as little as it needs: the newest ``cap`` matches with their
+        scores and stored fields but no text (a top-N pass over the GIN hits, or a walk of the
+        user's documents newest first that stops at ``cap``), the requested page of them with
+        their count, then the text of that page only. The newest-first candidate order is the
+        recency used as the tie-break, so among equal scores nothing changes.
+        """
+        where, params = candidates
+        sql = f"""
+            WITH candidates AS (
+                SELECT d.id, d.django_ct, d.django_id, d.data, d.created_at, d.updated_at,
+                       d.user_id, d.conversation_id, d.message_id, {score[0]} AS score
+                FROM {self.table} d
+                WHERE {" AND ".join(where)}
+                ORDER BY d.updated_at DESC NULLS LAST, d.id DESC
+                LIMIT {int(cap)}
+            ), page AS (
+                SELECT d.*, count(*) OVER () AS hits FROM candidates d
+                ORDER BY {order_sql}
+                {page_sql}
+            )
+            SELECT d.django_ct, d.django_id, {"b.body" if with_body else "''"}, d.data,
+                   d.created_at, d.updated_at, d.user_id, d.conversation_id, d.message_id,
+                   d.score, d.hits
+            FROM page d JOIN {self.table} b ON b.id = d.id
+            ORDER BY {order_sql}
+        """
+        return sql, [*score[1], *params]
+
+    def _count(
+        self, cursor: Any, where: list[str], params: list[Any], start_offset: int, cap: int = 0
+    ) -> int:
         if not start_offset:
             return 0
-        cursor.execute(
-            f"SELECT count(*) FROM {self.table} d WHERE {' AND '.join(where) or 'TRUE'}", params
-        )
+        matches = f"SELECT 1 FROM {self.table} d WHERE {' AND '.join(where) or 'TRUE'}"
+        if cap:
+            matches += f" LIMIT {int(cap)}"
+        cursor.execute(f"SELECT count(*) FROM ({matches}) AS m", params)
         return cursor.fetchone()[0]
 
     def _content_types(
@@ -441,6 +552,11 @@ class PostgresSearchBackend(BaseSearchBackend):
         if want_highlight:
             stored["highlighted"] = {DOCUMENT_FIELD: [highlight(body, terms)] if terms else []}
         return (result_class or SearchResult)(app_label, model_name, pk, float(score), **stored)
+
+
+def _ranks(sort_by: Sequence[str] | None) -> bool:
+    """Whether results are ordered by relevance first (haystack's default, or ``-score``)."""
+    return not sort_by or sort_by[0].lstrip("-") == "score"
 
 
 def _cap_bytes(text: str, limit: int) -> str:

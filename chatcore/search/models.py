@@ -14,13 +14,19 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import F
 
 
 class SearchDocument(models.Model):
     django_ct = models.CharField(max_length=100)
     django_id = models.BigIntegerField()
+    # Indexed by ``search_doc_user_recent`` (user first), not by a btree of its own.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
     conversation = models.ForeignKey(
         "convos_app.Conversation",
@@ -51,7 +57,17 @@ class SearchDocument(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["django_ct", "django_id"], name="search_doc_object"),
         ]
-        indexes = [GinIndex(fields=["vector"], name="search_doc_vector")]
+        indexes = [
+            GinIndex(fields=["vector"], name="search_doc_vector"),
+            # A user's documents newest first, in the order ranked searches pick candidates:
+            # lets a common word's search stop after the rank cap (backend._conditions).
+            models.Index(
+                F("user"),
+                F("updated_at").desc(nulls_last=True),
+                F("id").desc(),
+                name="search_doc_user_recent",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.django_ct}.{self.django_id}"
