@@ -258,6 +258,27 @@ def test_highlight_is_escaped_and_marks_matches(convo, user):
     ]
 
 
+def test_highlight_of_a_long_message_is_a_window_around_the_first_match(convo, user):
+    before = " ".join(f"filler{i}" for i in range(400))
+    after = " ".join(f"tail{i}" for i in range(400))
+    say(convo, f"{before} Café crème and café noir {after} café again")
+    result = SearchQuerySet().filter(owner=user.pk, content="cafe ").highlight()[0]
+    (snippet,) = result.highlighted["text"]
+    assert snippet.startswith("…filler")
+    assert snippet.endswith("…")
+    assert "<mark>Café</mark> crème and <mark>café</mark> noir tail0" in snippet
+    assert len(snippet) < 320
+    assert "again" not in snippet
+
+
+def test_highlight_marks_emoji_only_when_asked_for(convo, user):
+    say(convo, "party 🎉 time 🎉 ok")
+    by_emoji = SearchQuerySet().filter(owner=user.pk, content="🎉").highlight()[0]
+    assert by_emoji.highlighted["text"] == ["party <mark>🎉</mark> time <mark>🎉</mark> ok"]
+    by_word = SearchQuerySet().filter(owner=user.pk, content="party ").highlight()[0]
+    assert by_word.highlighted["text"] == ["<mark>party</mark> 🎉 time 🎉 ok"]
+
+
 @pytest.mark.parametrize(
     "query",
     [

@@ -149,7 +149,26 @@ class Terms:
 
 
 def _normalized_tokens(token: str) -> Iterable[str]:
+    if token.isascii():
+        # An ASCII word token has nothing to fold but its case.
+        return (token.lower(),)
     return normalize(token).split()
+
+
+def _symbol_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
+    """Spans of the emoji and symbols in ``text`` that the query asks for (none unless it
+    has a symbol lexeme: then the text need not be walked character by character)."""
+    if not any(t.startswith(_SYMBOL_PREFIX) for t in terms.exact) and not any(
+        p.startswith(_SYMBOL_PREFIX) or _SYMBOL_PREFIX.startswith(p) for p in terms.prefixes
+    ):
+        return []
+    return [
+        (index, index + 1)
+        for index, char in enumerate(text)
+        if not char.isascii()
+        and unicodedata.category(char) == "So"
+        and terms.matches(f"{_SYMBOL_PREFIX}{ord(char):x}")
+    ]
 
 
 def highlight(
@@ -167,18 +186,17 @@ def highlight(
     """
     if not text or not terms:
         return None
-    spans: list[tuple[int, int]] = []
+    spans = _symbol_spans(text, terms)
+    # The snippet ends within ``width`` of the first match: later words need no look.
+    stop = spans[0][0] + width if spans else None
     for match in _TOKEN.finditer(text):
+        if stop is not None and match.start() > stop:
+            break
         if any(terms.matches(part) for part in _normalized_tokens(match.group(0))):
             spans.append(match.span())
-    symbol_spans = [
-        (index, index + 1)
-        for index, char in enumerate(text)
-        if not char.isascii()
-        and unicodedata.category(char) == "So"
-        and terms.matches(f"{_SYMBOL_PREFIX}{ord(char):x}")
-    ]
-    spans = sorted(spans + symbol_spans)
+            if stop is None:
+                stop = match.start() + width
+    spans.sort()
     if not spans:
         return None
     first = spans[0][0]
