@@ -14,7 +14,6 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 # Combining diacritical marks (U+0300-U+036F): what ``unaccent`` removes for Latin, Greek and
@@ -140,19 +139,17 @@ class Terms:
         return cls(frozenset(exact), tuple(prefixes))
 
     def matches(self, token: str) -> bool:
-        if token in self.exact:
-            return True
-        return any(token.startswith(prefix) for prefix in self.prefixes)
+        return token in self.exact or token.startswith(self.prefixes)
 
     def __bool__(self) -> bool:
         return bool(self.exact or self.prefixes)
 
 
-def _normalized_tokens(token: str) -> Iterable[str]:
+def _token_matches(token: str, terms: Terms) -> bool:
     if token.isascii():
         # An ASCII word token has nothing to fold but its case.
-        return (token.lower(),)
-    return normalize(token).split()
+        return terms.matches(token.lower())
+    return any(terms.matches(part) for part in normalize(token).split())
 
 
 def _symbol_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
@@ -192,7 +189,7 @@ def highlight(
     for match in _TOKEN.finditer(text):
         if stop is not None and match.start() > stop:
             break
-        if any(terms.matches(part) for part in _normalized_tokens(match.group(0))):
+        if _token_matches(match.group(0), terms):
             spans.append(match.span())
             if stop is None:
                 stop = match.start() + width
