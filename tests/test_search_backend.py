@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from haystack import connections
 from haystack.exceptions import SearchBackendError
@@ -194,11 +195,16 @@ def test_walk_and_index_shapes_find_the_same(user, other_user, monkeypatch, quer
         say(mine, text, updated_at=now - timedelta(hours=day))
         say(theirs, text)
     rank_candidates(4)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE chatcore_search_document")  # the walk needs statistics
     shapes = {}
     for label, fraction in (("walk", 0.0), ("index", 2.0)):
         monkeypatch.setattr("chatcore.search.backend.WALK_MIN_FRACTION", fraction)
         sqs = SearchQuerySet().models(Message).filter(owner=user.pk, content=query)
-        shapes[label] = ([(int(r.pk), round(r.score, 6)) for r in sqs], sqs.count())
+        with CaptureQueriesContext(connection) as captured:
+            shapes[label] = ([(int(r.pk), round(r.score, 6)) for r in sqs], sqs.count())
+        search_sql = next(q["sql"] for q in captured.captured_queries if "ts_rank" in q["sql"])
+        assert ("d.user_id = " in search_sql) == (label == "walk")
     assert shapes["walk"] == shapes["index"]
     results, count = shapes["walk"]
     assert 0 < count <= 4
