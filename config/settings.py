@@ -261,7 +261,7 @@ CONVERSATION_FORK_RATES = {
 }
 # Dotted path of the title generator (the chats/AI issue plugs the AI title model in here).
 CONVERSATION_TITLE_GENERATOR = env_str(
-    "CONVERSATION_TITLE_GENERATOR", "convos_app.titles.extractive_title"
+    "CONVERSATION_TITLE_GENERATOR", "convos_app.services.titles.extractive_title"
 )
 # Generate titles in a background thread after the reply commits (inline under tests).
 CONVERSATION_TITLE_BACKGROUND = env_bool("CONVERSATION_TITLE_BACKGROUND", not TESTING)

@@ -14,7 +14,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/", include("chatcore.urls")),
     path("api/", include("messages_app.urls")),
-    path("api/", include("messages_app.chats.urls")),
     path("api/", include("convos_app.urls")),
     path("api/", include("tags_app.urls")),
     path("api/", include("chatcore.search.urls")),

@@ -7,12 +7,34 @@ or ``convos/gen_title/...``.
 
 from django.urls import path
 
-from convos_app.views import ConversationCopyViewSet, ConversationViewSet
-from convos_app.views_transfer import ConversationExportView, ConversationImportView
+from convos_app.views.chats import (
+    ChatDetailView,
+    ChatMessageStreamView,
+    ChatMessagesView,
+    ChatsView,
+)
+from convos_app.views.conversations import ConversationCopyViewSet, ConversationViewSet
+from convos_app.views.transfer import ConversationExportView, ConversationImportView
 
 app_name = "convos_app"
 
 urlpatterns = [
+    path("chats", ChatsView.as_view({"get": "list", "post": "create"}), name="chat-list"),
+    path(
+        "chats/<str:chat_id>",
+        ChatDetailView.as_view({"get": "retrieve", "delete": "destroy"}),
+        name="chat-detail",
+    ),
+    path(
+        "chats/<str:chat_id>/messages",
+        ChatMessagesView.as_view({"get": "list", "post": "create", "delete": "destroy"}),
+        name="chat-messages",
+    ),
+    path(
+        "chats/<str:chat_id>/messages/stream",
+        ChatMessageStreamView.as_view({"post": "create"}),
+        name="chat-messages-stream",
+    ),
     path(
         "convos",
         ConversationViewSet.as_view({"get": "list", "delete": "destroy"}),

@@ -21,7 +21,6 @@ from chatcore.models import NO_PARENT, User, new_public_id
 from chatcore.search.sync import index_messages
 from chatcore.tokens import count_tokens
 from convos_app.models import DEFAULT_TITLE, Conversation
-from convos_app.titles import conversation_title_after_reply
 from messages_app import artifacts, branching
 from messages_app.models import ContentPart, Feedback, Message
 from messages_app.selectors import (
@@ -31,6 +30,7 @@ from messages_app.selectors import (
     message_record_get,
     public_id_is_usable,
 )
+from messages_app.signals import reply_saved
 
 MESSAGE_EXISTS = "Message already exists"
 INVALID_INDEX = "Invalid index"
@@ -171,8 +171,11 @@ def message_create(*, user: User, conversation_id: str, message: NewMessage) -> 
     if parts:  # bulk_create sends no signal: the document must include the parts' text
         index_messages([row.pk])
     if not row.is_created_by_user and conversation.title == DEFAULT_TITLE and _is_first_reply(row):
-        # Titles "New Chat" after this transaction commits; a titling failure never fails this.
-        conversation_title_after_reply(conversation=conversation)
+        # The layer above titles "New Chat" after this transaction commits; a titling failure
+        # never fails this write.
+        reply_saved.send(
+            sender=Message, conversation=conversation, user_text=None, assistant_text=None
+        )
     return message_record_get(user=user, pk=row.pk)
 
 

@@ -10,9 +10,9 @@ from rest_framework.response import Response
 
 from chatcore.pagination import parse_page_size
 from chatcore.parsers import SafeJSONParser
+from convos_app.serializers.chats import ChatMessageSerializer
+from convos_app.views.chats import MessageIdRouteMixin
 from messages_app import selectors, services
-from messages_app.chats.serializers import ChatMessageSerializer
-from messages_app.chats.views import MessageIdRouteMixin
 from messages_app.serializers import (
     MessageArtifactInputSerializer,
     MessageArtifactResultSerializer,

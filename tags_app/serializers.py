@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from chatcore.pagination import parse_page_size
-from convos_app.serializers import (
+from convos_app.serializers.conversations import (
     BodySerializer,
     StrictBooleanField,
     StrictCharField,

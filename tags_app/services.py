@@ -28,7 +28,7 @@ from chatcore.errors import Conflict, InvalidInput, NotFound
 from chatcore.models import User
 from chatcore.validators import text_problem
 from convos_app.models import Conversation
-from convos_app.selectors import CONVERSATION_NOT_FOUND
+from convos_app.selectors.conversations import CONVERSATION_NOT_FOUND
 from tags_app.models import TAG_MAX_LENGTH, Tag, TaggedConversation
 
 TAG_NOT_FOUND = "Tag not found"

@@ -7,7 +7,7 @@ from rest_framework import status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from convos_app.serializers import validated
+from convos_app.serializers.conversations import validated
 from tags_app import selectors, services
 from tags_app.serializers import (
     ConversationTagAddInputSerializer,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from chatcore.ai.titles import TITLE_PROMPT, ai_title, clean_title
-from convos_app.titles import conversation_title_generate
+from convos_app.services.titles import conversation_title_generate
 from tests import fake_providers
 from tests.factories import ConversationFactory, message_chain
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from messages_app.chats.context import context_cache_key
+from convos_app.services.chat_context import context_cache_key
 from messages_app.models import ContentPart, Feedback, Message
 from tests import fake_providers
 from tests.factories import ContentPartFactory, ConversationFactory, FeedbackFactory, message_chain

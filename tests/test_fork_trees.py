@@ -1,7 +1,7 @@
 """The pure tree functions behind fork (spec §8.3 items 40-45, fixtures A, B, C)."""
 
 from chatcore.models import NO_PARENT
-from convos_app.trees import (
+from messages_app.trees import (
     TreeNode,
     direct_path,
     path_with_branches,

@@ -6,9 +6,9 @@ import pytest
 from django.core.cache import cache
 from django.test import override_settings
 
-from convos_app import titles
 from convos_app.models import Conversation
-from convos_app.titles import (
+from convos_app.services import titles
+from convos_app.services.titles import (
     TITLE_NOT_FOUND,
     conversation_title_after_reply,
     conversation_title_generate,

@@ -20,8 +20,8 @@ from django.utils import timezone
 from chatcore.models import NO_PARENT, User, new_public_id
 from chatcore.search.sync import index_conversation_trees
 from convos_app.models import TITLE_MAX_LENGTH, Conversation
-from convos_app.selectors import conversation_get_for_user
-from convos_app.trees import TreeNode, topological_order
+from convos_app.selectors.conversations import conversation_get_for_user
+from messages_app.trees import TreeNode, topological_order
 
 DEFAULT_ENDPOINT = "openAI"
 DEFAULT_MODEL = "gpt-4o-mini"

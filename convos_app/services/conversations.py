@@ -9,7 +9,7 @@ from chatcore.errors import NotFound
 from chatcore.models import User
 from chatcore.search.sync import index_conversations
 from convos_app.models import TITLE_MAX_LENGTH, Conversation
-from convos_app.selectors import CONVERSATION_NOT_FOUND, conversation_get_for_user
+from convos_app.selectors.conversations import CONVERSATION_NOT_FOUND, conversation_get_for_user
 
 
 def title_clean(raw: str) -> str:

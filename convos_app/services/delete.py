@@ -19,7 +19,7 @@ from django.db import connection, models, transaction
 from chatcore.errors import NotFound
 from chatcore.models import User
 from convos_app.models import Conversation
-from convos_app.selectors import CONVERSATION_NOT_FOUND
+from convos_app.selectors.conversations import CONVERSATION_NOT_FOUND
 
 CHUNK = 5_000
 

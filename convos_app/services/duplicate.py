@@ -13,7 +13,7 @@ from chatcore.models import User
 from convos_app.services.clone import ConversationCopy, conversation_clone
 from convos_app.services.conversations import title_clean
 from convos_app.services.fork import source_conversation_lock, source_messages
-from convos_app.trees import TreeNode
+from messages_app.trees import TreeNode
 
 
 @transaction.atomic

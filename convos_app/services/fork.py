@@ -15,9 +15,9 @@ from django.db import transaction
 from chatcore.errors import InvalidInput, NotFound
 from chatcore.models import User
 from convos_app.models import Conversation
-from convos_app.selectors import CONVERSATION_NOT_FOUND
+from convos_app.selectors.conversations import CONVERSATION_NOT_FOUND
 from convos_app.services.clone import ConversationCopy, conversation_clone
-from convos_app.trees import (
+from messages_app.trees import (
     TreeNode,
     direct_path,
     path_with_branches,

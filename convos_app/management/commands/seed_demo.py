@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from messages_app.demo import DEMO_PASSWORD, demo_data_generate
+from convos_app.services.demo import DEMO_PASSWORD, demo_data_generate
 
 
 class Command(BaseCommand):

@@ -9,8 +9,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from convos_app.models import TITLE_MAX_LENGTH, Conversation
-from messages_app.chats.selectors import ChatMessagePage, ChatMessageRecord, ChatPage
-from messages_app.chats.services import ChatReply
+from convos_app.selectors.chats import ChatMessagePage, ChatMessageRecord, ChatPage
+from convos_app.services.chats import ChatReply
 from messages_app.serializers import StrictCharField, is_uuid, iso
 
 MAX_MESSAGES_PAGE = 100

@@ -35,18 +35,20 @@ from chatcore.models import NO_PARENT, User, new_public_id
 from chatcore.pricing import ModelPrice, cost_of, price_for
 from chatcore.tokens import count_tokens
 from convos_app.models import DEFAULT_TITLE, Conversation
-from messages_app.chats import context
-from messages_app.chats.selectors import (
+from convos_app.selectors.chats import (
     FORBIDDEN,
     ChatMessageRecord,
     chat_get,
     chat_get_for_posting,
     chat_message_record_get,
 )
+from convos_app.services import chat_context as context
+from convos_app.services.delete import conversation_delete
+from convos_app.services.titles import conversation_title_after_reply
 from messages_app.models import ContentPart, Feedback, Message
 from messages_app.selectors import MESSAGE_NOT_FOUND, public_id_is_usable
 
-logger = logging.getLogger("messages_app.chats")
+logger = logging.getLogger("convos_app.chats")
 
 USER_ID_MISMATCH = "userId does not match the signed-in user"
 PROVIDER_FAILED = "The AI provider failed to answer"
@@ -76,8 +78,6 @@ def chat_create(
 def chat_delete(*, user: User, chat_id: str) -> None:
     """Delete a chat with everything under it, through the conversations' set-based delete
     (which also keeps tag counts exact)."""
-    from convos_app.services.delete import conversation_delete
-
     chat = chat_get(user=user, chat_id=chat_id)
     conversation_delete(user=user, conversation_id=chat.conversation_id)
     context.context_invalidate(chat.pk)
@@ -355,8 +355,6 @@ def reply_store(
 ) -> ChatReply:
     """Step 3: store the assistant message as the child of the user message (also a partial
     one: ``unfinished`` when the client went away, ``error`` when the provider broke off)."""
-    from convos_app.titles import conversation_title_after_reply
-
     cost, output_tokens, usage_meta = reply_cost(plan, text=text, usage=usage)
     now = timezone.now()
     message = Message.objects.create(

@@ -22,7 +22,7 @@ SEARCH_NOT_AVAILABLE = "Search is not available"
 SORT_FIELDS = {"updatedAt": "updated_at", "createdAt": "created_at", "title": "title"}
 SORT_DIRECTIONS = ("asc", "desc")
 LIST_SCOPE = "convos"
-PAGE_CURSOR_SALT = "convos_app.selectors.page_cursor"
+PAGE_CURSOR_SALT = "convos_app.selectors.conversations.page_cursor"
 
 
 def with_tag_names(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:

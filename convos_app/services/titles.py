@@ -31,14 +31,14 @@ from django.utils.module_loading import import_string
 from chatcore.errors import NotFound
 from chatcore.models import User
 from convos_app.models import DEFAULT_TITLE, TITLE_MAX_LENGTH, Conversation
-from convos_app.selectors import conversation_get_for_user
+from convos_app.selectors.conversations import conversation_get_for_user
 
-logger = logging.getLogger("convos_app.titles")
+logger = logging.getLogger("convos_app.services.titles")
 
 TITLE_NOT_FOUND = "Title not found or method not implemented for the conversation's endpoint"
 PENDING = "pending"
 DEFAULT_BACKOFF_MS = (500, 1000, 2000, 4000, 8000)
-EXTRACTIVE_GENERATOR = "convos_app.titles.extractive_title"
+EXTRACTIVE_GENERATOR = "convos_app.services.titles.extractive_title"
 
 
 class TitleGenerator(Protocol):
@@ -294,3 +294,17 @@ def conversation_title_wait(
         if not title_pending(user_id=user.pk, conversation_id=conversation_id):
             break
     raise NotFound(TITLE_NOT_FOUND)
+
+
+def title_on_reply_saved(
+    sender: object,
+    *,
+    conversation: Conversation,
+    user_text: str | None = None,
+    assistant_text: str | None = None,
+    **kwargs: object,
+) -> None:
+    """Receiver of ``messages_app.signals.reply_saved`` (connected in ``ConvosAppConfig.ready``)."""
+    conversation_title_after_reply(
+        conversation=conversation, user_text=user_text, assistant_text=assistant_text
+    )

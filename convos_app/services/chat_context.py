@@ -28,7 +28,7 @@ from chatcore.tokens import count_tokens
 from convos_app.models import Conversation
 from messages_app.models import ContentPart, Message
 
-logger = logging.getLogger("messages_app.chats")
+logger = logging.getLogger("convos_app.chats")
 
 MESSAGE_TOO_LONG = "Message is too long for the model's context window"
 CACHE_SECONDS = 60 * 60

@@ -27,10 +27,10 @@ from typing import Any
 
 from chatcore.ai.base import ProviderError, StreamEnd, TextDelta, ToolCall, ToolUse, Usage
 from chatcore.errors import INTERNAL_ERROR
-from messages_app.chats import services
-from messages_app.chats.serializers import chat_message_representation, chat_reply_representation
+from convos_app.serializers.chats import chat_message_representation, chat_reply_representation
+from convos_app.services import chats as services
 
-logger = logging.getLogger("messages_app.chats")
+logger = logging.getLogger("convos_app.chats")
 
 
 def sse(event: str, data: Any) -> bytes:

@@ -12,8 +12,8 @@ from rest_framework.response import Response
 
 from chatcore.pagination import parse_page_size
 from chatcore.parsers import SafeJSONParser
-from messages_app.chats import selectors, services, streaming
-from messages_app.chats.serializers import (
+from convos_app.selectors import chats as selectors
+from convos_app.serializers.chats import (
     DEFAULT_CHATS_PAGE,
     ChatCreateInputSerializer,
     ChatListQuerySerializer,
@@ -26,6 +26,8 @@ from messages_app.chats.serializers import (
     ChatReplySerializer,
     ChatSerializer,
 )
+from convos_app.services import chat_streaming as streaming
+from convos_app.services import chats as services
 from messages_app.serializers import MessageSerializer
 
 ERROR = OpenApiResponse(description='`{"error": "...", "message"?: "..."}`')

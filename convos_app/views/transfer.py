@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
 from chatcore.errors import PayloadTooLarge
-from convos_app.serializers_transfer import (
+from convos_app.serializers.transfer import (
     ConversationExportQuerySerializer,
     ConversationImportInputSerializer,
     ConversationImportResultSerializer,

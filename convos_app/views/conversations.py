@@ -8,8 +8,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from chatcore.errors import ApplicationError
-from convos_app import selectors
-from convos_app.serializers import (
+from chatcore.throttles import (
+    FORK_RATE_LIMITED,
+    ConversationForkIPThrottle,
+    ConversationForkUserThrottle,
+)
+from convos_app.selectors import conversations as selectors
+from convos_app.serializers.conversations import (
     ConversationArchiveInputSerializer,
     ConversationCopyResponseSerializer,
     ConversationDeleteInputSerializer,
@@ -27,12 +32,7 @@ from convos_app.services.conversations import conversation_archive, conversation
 from convos_app.services.delete import conversation_delete, conversations_delete_all
 from convos_app.services.duplicate import conversation_duplicate
 from convos_app.services.fork import conversation_fork
-from convos_app.throttles import (
-    FORK_RATE_LIMITED,
-    ConversationForkIPThrottle,
-    ConversationForkUserThrottle,
-)
-from convos_app.titles import conversation_title_wait
+from convos_app.services.titles import conversation_title_wait
 
 ERROR = OpenApiResponse(description='`{"error": "..."}`')
 LIST_PARAMETERS = [

@@ -17,7 +17,7 @@ from chatcore.models import PUBLIC_ID_MAX_LENGTH
 from chatcore.pagination import parse_page_size
 from chatcore.validators import text_problem
 from convos_app.models import SETTINGS_KEYS, Conversation
-from convos_app.selectors import SORT_DIRECTIONS, SORT_FIELDS
+from convos_app.selectors.conversations import SORT_DIRECTIONS, SORT_FIELDS
 
 
 # --- Helpers ----------------------------------------------------------------------------------
