@@ -8,7 +8,11 @@ class ConvosAppConfig(AppConfig):
 
     def ready(self) -> None:
         # messages_app sits below this app and announces first replies with a signal.
+        from convos_app.services.chat_context import context_on_messages_deleted
         from convos_app.services.titles import title_on_reply_saved
-        from messages_app.signals import reply_saved
+        from messages_app.signals import messages_deleted, reply_saved
 
         reply_saved.connect(title_on_reply_saved, dispatch_uid="convos_app.title_on_reply_saved")
+        messages_deleted.connect(
+            context_on_messages_deleted, dispatch_uid="convos_app.context_on_messages_deleted"
+        )

@@ -11,3 +11,7 @@ from django.dispatch import Signal
 # Sent with ``conversation`` (the Conversation row), ``user_text`` and ``assistant_text``
 # (either may be None: the receiver reads the messages itself then).
 reply_saved = Signal()
+
+# Sent after commit with ``conversation_pks`` whose messages were deleted, so caches built
+# from them above this app (the chats API's prompt context) are dropped.
+messages_deleted = Signal()

@@ -12,7 +12,7 @@ from chatcore.models import NO_PARENT
 from chatcore.tokens import count_tokens
 from convos_app.models import Conversation
 from messages_app.models import ContentPart, Message
-from messages_app.serializers import iso
+from messages_app.serializers.messages import iso
 from tests.factories import ConversationFactory, MessageFactory
 
 

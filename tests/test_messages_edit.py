@@ -9,7 +9,7 @@ from django.db import connection
 
 from chatcore.tokens import count_tokens
 from messages_app.models import ContentPart, Message
-from messages_app.services import message_content_part_update
+from messages_app.services.messages import message_content_part_update
 from tests.factories import ContentPartFactory, ConversationFactory, FeedbackFactory, MessageFactory
 
 SUBSET = {

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from messages_app.models import Feedback
-from messages_app.selectors import message_list_for_conversation
-from messages_app.serializers import MessageSerializer, iso
+from messages_app.selectors.messages import message_list_for_conversation
+from messages_app.serializers.messages import MessageSerializer, iso
 from tests.factories import (
     ContentPartFactory,
     ConversationFactory,

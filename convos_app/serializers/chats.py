@@ -9,9 +9,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from convos_app.models import TITLE_MAX_LENGTH, Conversation
-from convos_app.selectors.chats import ChatMessagePage, ChatMessageRecord, ChatPage
+from convos_app.selectors.chats import ChatMessagePage, ChatPage
 from convos_app.services.chats import ChatReply
-from messages_app.serializers import StrictCharField, is_uuid, iso
+from messages_app.serializers.by_id import ChatMessageSerializer, chat_message_representation
+from messages_app.serializers.messages import StrictCharField, is_uuid, iso
 
 MAX_MESSAGES_PAGE = 100
 DEFAULT_MESSAGES_PAGE = 100
@@ -23,31 +24,6 @@ MODEL_ID_MAX_LENGTH = 255
 
 def _href(path: str) -> dict[str, str]:
     return {"href": path}
-
-
-def chat_message_representation(record: ChatMessageRecord) -> dict[str, Any]:
-    """Seed 003's message. ``toolUses`` is part of assistant messages (the seed's examples show
-    it there and not on user messages); ``unfinished``/``error``/``workflowId`` appear only when
-    set, so ordinary messages are exactly the seed's shape."""
-    body: dict[str, Any] = {
-        "id": record.message_id,
-        "chatId": record.chat_id,
-        "role": "user" if record.is_created_by_user else "assistant",
-        "content": record.content,
-        "liked": record.liked,
-        "cost": None if record.cost is None else float(record.cost),
-        "memoryId": record.memory_id,
-    }
-    if not record.is_created_by_user:
-        body["toolUses"] = [{"toolName": t.tool_name, "args": t.args} for t in record.tool_uses]
-    if record.workflow_id is not None:
-        body["workflowId"] = record.workflow_id
-    if record.unfinished:
-        body["unfinished"] = True
-    if record.error:
-        body["error"] = True
-    body["createdAt"] = iso(record.created_at)
-    return body
 
 
 def chat_reply_representation(reply: ChatReply) -> dict[str, Any]:
@@ -74,31 +50,6 @@ def chat_representation(chat: Conversation) -> dict[str, Any]:
 # --- output serializers (schema + rendering) --------------------------------------------------
 class LinkSerializer(serializers.Serializer):
     href = serializers.CharField()
-
-
-class ToolUseSerializer(serializers.Serializer):
-    toolName = serializers.CharField()
-    args = serializers.JSONField()
-
-
-class ChatMessageSerializer(serializers.Serializer):
-    """Seed 003's message object."""
-
-    id = serializers.CharField()
-    chatId = serializers.CharField()
-    role = serializers.ChoiceField(choices=["user", "assistant"])
-    content = serializers.CharField()
-    liked = serializers.BooleanField(allow_null=True)
-    cost = serializers.FloatField(allow_null=True)
-    memoryId = serializers.CharField(allow_null=True)
-    toolUses = ToolUseSerializer(many=True, required=False)
-    workflowId = serializers.UUIDField(required=False)
-    unfinished = serializers.BooleanField(required=False)
-    error = serializers.BooleanField(required=False)
-    createdAt = serializers.DateTimeField()
-
-    def to_representation(self, instance: ChatMessageRecord) -> dict[str, Any]:
-        return chat_message_representation(instance)
 
 
 class ChatMessageWithResponseSerializer(ChatMessageSerializer):
@@ -197,20 +148,6 @@ class ChatListSerializer(serializers.Serializer):
 
 
 # --- input serializers ---------------------------------------------------------------------------
-class StrictInputSerializer(serializers.Serializer):
-    """Refuses keys it does not know (a typo must not be silently ignored)."""
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        unknown = (
-            sorted(set(self.initial_data) - set(self.fields))
-            if isinstance(self.initial_data, dict)
-            else []
-        )
-        if unknown:
-            raise serializers.ValidationError(UNKNOWN_KEYS.format(keys=", ".join(unknown)))
-        return attrs
-
-
 class ChatCreateInputSerializer(serializers.Serializer):
     title = StrictCharField(required=False, allow_blank=True, max_length=TITLE_MAX_LENGTH)
     modelId = StrictCharField(
@@ -268,18 +205,3 @@ class ChatMessageCreateInputSerializer(serializers.Serializer):
         if value is not None and not is_uuid(value.lower()):
             raise serializers.ValidationError(WORKFLOW_ID_MUST_BE_UUID)
         return value.lower() if value else None
-
-
-class ChatMessageUpdateInputSerializer(StrictInputSerializer):
-    """``PUT /api/messages/{id}``: ``{"liked": true | false | null}`` and nothing else."""
-
-    liked = serializers.BooleanField(allow_null=True)
-
-    def to_internal_value(self, data: Any) -> dict[str, Any]:
-        if (
-            isinstance(data, dict)
-            and data.get("liked") is not None
-            and not isinstance(data["liked"], bool)
-        ):
-            raise serializers.ValidationError({"liked": ["Must be true, false or null."]})
-        return super().to_internal_value(data)

@@ -66,6 +66,14 @@ def context_invalidate(conversation_pk: int) -> None:
         logger.exception("chat context cache not invalidated")
 
 
+def context_on_messages_deleted(
+    sender: object, *, conversation_pks: list[int], **kwargs: object
+) -> None:
+    """Receiver of ``messages_app.signals.messages_deleted`` (``ConvosAppConfig.ready``)."""
+    for conversation_pk in conversation_pks:
+        context_invalidate(conversation_pk)
+
+
 def _leaf_filter() -> Q:
     return ~Q(is_created_by_user=True, error=True)
 

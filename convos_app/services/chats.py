@@ -30,23 +30,17 @@ from chatcore.ai.base import (
     Usage,
 )
 from chatcore.ai.registry import resolve_model
-from chatcore.errors import BadGateway, Forbidden, NotFound
+from chatcore.errors import BadGateway, Forbidden
 from chatcore.models import NO_PARENT, User, new_public_id
 from chatcore.pricing import ModelPrice, cost_of, price_for
 from chatcore.tokens import count_tokens
 from convos_app.models import DEFAULT_TITLE, Conversation
-from convos_app.selectors.chats import (
-    FORBIDDEN,
-    ChatMessageRecord,
-    chat_get,
-    chat_get_for_posting,
-    chat_message_record_get,
-)
+from convos_app.selectors.chats import FORBIDDEN, chat_get, chat_get_for_posting
 from convos_app.services import chat_context as context
 from convos_app.services.delete import conversation_delete
 from convos_app.services.titles import conversation_title_after_reply
-from messages_app.models import ContentPart, Feedback, Message
-from messages_app.selectors import MESSAGE_NOT_FOUND, public_id_is_usable
+from messages_app.models import ContentPart, Message
+from messages_app.selectors.by_id import ChatMessageRecord, chat_message_record_get
 
 logger = logging.getLogger("convos_app.chats")
 
@@ -109,57 +103,6 @@ def chat_messages_clear(*, user: User, chat_id: str) -> int:
     Conversation.objects.filter(pk=chat.pk).update(updated_at=timezone.now())
     transaction.on_commit(lambda: context.context_invalidate(chat.pk))
     return deleted
-
-
-# --- single messages (seed 003) -----------------------------------------------------------------
-def _message_for_update(*, user: User, message_id: str) -> Message:
-    message = None
-    if public_id_is_usable(message_id):
-        message = (
-            Message.objects.select_for_update(of=("self",))
-            .filter(user=user, message_id=message_id)
-            .first()
-        )
-    if message is None:
-        raise NotFound(MESSAGE_NOT_FOUND)
-    return message
-
-
-@transaction.atomic
-def chat_message_like_update(
-    *, user: User, message_id: str, liked: bool | None
-) -> ChatMessageRecord:
-    """Set ``liked``: true → thumbs up, false → thumbs down, null → no feedback.
-
-    The message row is locked first (concurrent likes serialise). A LibreChat ``tag`` belongs
-    to one rating, so it is dropped when the rating flips; a comment text is kept.
-    """
-    message = _message_for_update(user=user, message_id=message_id)
-    if liked is None:
-        Feedback.objects.filter(message=message).delete()
-    else:
-        rating = Feedback.Rating.THUMBS_UP if liked else Feedback.Rating.THUMBS_DOWN
-        current = Feedback.objects.filter(message=message).first()
-        if current is None:
-            Feedback.objects.create(user=user, message=message, rating=rating)
-        elif current.rating != rating:
-            current.rating = rating
-            current.tag = None
-            current.save(update_fields=["rating", "tag", "updated_at"])
-    message.updated_at = timezone.now()
-    message.save(update_fields=["updated_at"])
-    return chat_message_record_get(user=user, pk=message.pk)
-
-
-@transaction.atomic
-def chat_message_delete(*, user: User, message_id: str) -> None:
-    """Delete one message (its parts and feedback go with it) and drop the cached context of
-    its chat. Children keep their ``parentMessageId`` (no cascade through the tree, as the
-    seed-000 delete); the next reply's context simply no longer contains the message."""
-    message = _message_for_update(user=user, message_id=message_id)
-    conversation_pk = message.conversation_id
-    message.delete()
-    transaction.on_commit(lambda: context.context_invalidate(conversation_pk))
 
 
 # --- replies (seed 004) ------------------------------------------------------------------------

@@ -20,15 +20,12 @@ from convos_app.serializers.chats import (
     ChatListSerializer,
     ChatMessageCreateInputSerializer,
     ChatMessagePageSerializer,
-    ChatMessageSerializer,
     ChatMessagesQuerySerializer,
-    ChatMessageUpdateInputSerializer,
     ChatReplySerializer,
     ChatSerializer,
 )
 from convos_app.services import chat_streaming as streaming
 from convos_app.services import chats as services
-from messages_app.serializers import MessageSerializer
 
 ERROR = OpenApiResponse(description='`{"error": "...", "message"?: "..."}`')
 DELETED = OpenApiResponse(description="No content")
@@ -163,47 +160,3 @@ class ChatMessageStreamView(viewsets.GenericViewSet):
         response["Cache-Control"] = "no-cache"
         response["X-Accel-Buffering"] = "no"
         return response
-
-
-class MessageIdRouteMixin:
-    """Seed 003's ``/api/messages/{id}`` (read, like, delete).
-
-    The path is shared with seed 000's ``/api/messages/{conversationId}`` and Django matches
-    paths before methods, so the messages app's view of that route mixes this in: its GET
-    answers with ``conversation_or_message_response`` (decisions.md: a conversation id wins,
-    else a message of the user), and PUT/DELETE are these actions. The URL names the segment
-    ``conversation_id``.
-    """
-
-    def conversation_or_message_response(self, request: Request, conversation_id: str) -> Response:
-        """A conversation id: its messages (seed 000's array); else one of the user's message
-        ids: that message (seed 003's object); else 404 "Conversation not found"."""
-        found = selectors.conversation_messages_or_message(
-            user=request.user, item_id=conversation_id
-        )
-        if isinstance(found, selectors.ChatMessageRecord):
-            return Response(ChatMessageSerializer(found).data)
-        return Response(MessageSerializer(found, many=True).data)
-
-    @extend_schema(
-        operation_id="messages_like_update",
-        summary="Seed 003: set liked on one message",
-        request=ChatMessageUpdateInputSerializer,
-        responses={200: ChatMessageSerializer, 400: ERROR, 404: ERROR},
-    )
-    def update(self, request: Request, conversation_id: str) -> Response:
-        body = ChatMessageUpdateInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        record = services.chat_message_like_update(
-            user=request.user, message_id=conversation_id, liked=body.validated_data["liked"]
-        )
-        return Response(ChatMessageSerializer(record).data)
-
-    @extend_schema(
-        operation_id="messages_delete_by_id",
-        summary="Seed 003: delete one message",
-        responses={204: DELETED, 404: ERROR},
-    )
-    def destroy(self, request: Request, conversation_id: str) -> Response:
-        services.chat_message_delete(user=request.user, message_id=conversation_id)
-        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -21,13 +21,13 @@ from chatcore.errors import InvalidInput
 from chatcore.models import NO_PARENT, PUBLIC_ID_MAX_LENGTH
 from chatcore.validators import check_json_value
 from messages_app.models import FEEDBACK_TEXT_MAX_LENGTH, Feedback
-from messages_app.selectors import (
+from messages_app.selectors.messages import (
     SORT_FIELDS,
     FeedbackRecord,
     MessageRecord,
     MessageSearchRecord,
 )
-from messages_app.services import INVALID_INDEX, FeedbackInput, part_text
+from messages_app.services.messages import INVALID_INDEX, FeedbackInput, part_text
 
 MESSAGE_NOT_SAVED = "Message not saved"
 CONVERSATION_ID_MUST_BE_UUID = "conversationId must be a lowercase UUID"

@@ -23,7 +23,7 @@ from chatcore.tokens import count_tokens
 from convos_app.models import DEFAULT_TITLE, Conversation
 from messages_app import artifacts, branching
 from messages_app.models import ContentPart, Feedback, Message
-from messages_app.selectors import (
+from messages_app.selectors.messages import (
     MESSAGE_NOT_FOUND,
     MessageRecord,
     conversation_get_for_user,
