@@ -12,8 +12,8 @@ but not forge or alter it, and a cursor minted for another ordering is refused. 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -71,6 +71,8 @@ class RowCompare(Func):
 class KeysetPage(Generic[T]):
     items: list[T]
     next_cursor: str | None
+    # The payload slot of the cursor this page was asked with (empty on the first page).
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def parse_page_size(
@@ -119,22 +121,57 @@ def _decode_value(tagged: Any) -> Value:
     raise ValueError("bad cursor value")
 
 
-def encode_cursor(*, scope: str, field: str, descending: bool, value: Any, pk: int) -> str:
-    payload = {"s": scope, "f": field, "d": descending, "v": _encode_value(value), "i": pk}
-    return signing.dumps(payload, salt=CURSOR_SALT, compress=True)
+def sign_cursor(*, scope: str, payload: dict[str, Any]) -> str:
+    """The one cursor codec: ``payload`` signed and bound to ``scope`` (the list and, where it
+    matters, the user and query it was minted for). Every paginated endpoint goes through
+    this pair, whatever it keeps in the payload (keyset position, page number, offset)."""
+    return signing.dumps({"s": scope, "p": payload}, salt=CURSOR_SALT, compress=True)
 
 
-def decode_cursor(cursor: str, *, scope: str, field: str, descending: bool) -> tuple[Value, int]:
-    """The (sort value, id) a cursor points after; ``InvalidCursor`` (400) if it is not ours."""
+def open_cursor(cursor: str, *, scope: str) -> dict[str, Any]:
+    """The payload of a cursor from ``sign_cursor`` for this ``scope``; ``InvalidCursor``
+    (400) when it is forged, altered, truncated or minted for another scope."""
     try:
-        payload = signing.loads(cursor, salt=CURSOR_SALT)
-        if payload["s"] != scope or payload["f"] != field or payload["d"] is not descending:
-            raise ValueError("cursor minted for another list or ordering")
+        data = signing.loads(cursor, salt=CURSOR_SALT)
+        if data["s"] != scope or not isinstance(data["p"], dict):
+            raise ValueError("cursor minted for another list")
+        return data["p"]
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise InvalidCursor() from exc
+
+
+def encode_cursor(
+    *,
+    scope: str,
+    field: str,
+    descending: bool,
+    value: Any,
+    pk: int,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """A keyset position (after ``(value, pk)`` in ``field`` order); ``extra`` is a payload
+    slot for what a list carries beside it (the conversation list's page number)."""
+    payload = {"f": field, "d": descending, "v": _encode_value(value), "i": pk, "x": extra or {}}
+    return sign_cursor(scope=scope, payload=payload)
+
+
+def decode_cursor(
+    cursor: str, *, scope: str, field: str, descending: bool
+) -> tuple[Value, int, dict[str, Any]]:
+    """The (sort value, id, extra) a cursor points after; ``InvalidCursor`` (400) if it is not
+    ours or was minted for another ordering."""
+    payload = open_cursor(cursor, scope=scope)
+    try:
+        if payload["f"] != field or payload["d"] is not descending:
+            raise ValueError("cursor minted for another ordering")
         pk = payload["i"]
         if not isinstance(pk, int) or isinstance(pk, bool):
             raise ValueError("bad id")
-        return _decode_value(payload["v"]), pk
-    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+        extra = payload.get("x", {})
+        if not isinstance(extra, dict):
+            raise ValueError("bad extra")
+        return _decode_value(payload["v"]), pk, extra
+    except (KeyError, TypeError, ValueError) as exc:
         raise InvalidCursor() from exc
 
 
@@ -147,16 +184,22 @@ def paginate_keyset(
     cursor: str | None,
     page_size: int,
     nullable: bool = False,
+    next_extra: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> KeysetPage[T]:
     """One page of ``queryset`` ordered by (``sort_field``, id) and the cursor of the next.
 
     ``scope`` names the list (e.g. ``"convos"``) so a cursor from one list is refused by
     another. ``nullable`` sorts NULLs as the empty string so they get a place in the order.
+    ``next_extra`` maps the incoming cursor's payload slot to the next cursor's (a page
+    counter, say); the incoming one is returned as ``KeysetPage.extra``.
     """
     sort = _sort_expression(sort_field, nullable)
     qs = queryset.alias(**{SORT_ALIAS: sort})
+    extra: dict[str, Any] = {}
     if cursor:
-        value, pk = decode_cursor(cursor, scope=scope, field=sort_field, descending=descending)
+        value, pk, extra = decode_cursor(
+            cursor, scope=scope, field=sort_field, descending=descending
+        )
         operator = "<" if descending else ">"
         qs = qs.filter(RowCompare([F(SORT_ALIAS), F("pk")], [value, Value(pk)], operator))
     ordering = (f"-{SORT_ALIAS}", "-pk") if descending else (SORT_ALIAS, "pk")
@@ -167,9 +210,14 @@ def paginate_keyset(
         last = rows[-1]
         last_value = _value_of(last, sort_field, nullable)
         next_cursor = encode_cursor(
-            scope=scope, field=sort_field, descending=descending, value=last_value, pk=last.pk
+            scope=scope,
+            field=sort_field,
+            descending=descending,
+            value=last_value,
+            pk=last.pk,
+            extra=next_extra(extra) if next_extra else None,
         )
-    return KeysetPage(items=rows, next_cursor=next_cursor)
+    return KeysetPage(items=rows, next_cursor=next_cursor, extra=extra)
 
 
 def _value_of(row: Model, field: str, nullable: bool) -> Any:

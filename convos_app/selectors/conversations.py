@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.core import signing
 from django.db.models import OuterRef, QuerySet
 
 from chatcore.errors import InvalidCursor, InvalidInput, NotFound
@@ -22,7 +22,6 @@ SEARCH_NOT_AVAILABLE = "Search is not available"
 SORT_FIELDS = {"updatedAt": "updated_at", "createdAt": "created_at", "title": "title"}
 SORT_DIRECTIONS = ("asc", "desc")
 LIST_SCOPE = "convos"
-PAGE_CURSOR_SALT = "convos_app.selectors.conversations.page_cursor"
 
 
 def with_tag_names(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
@@ -74,18 +73,12 @@ class ConversationPage:
     pages: int
 
 
-def _unwrap_cursor(cursor: str | None) -> tuple[str | None, int]:
-    """The keyset cursor inside our page cursor, and the page number it leads to."""
-    if not cursor:
-        return None, 1
-    try:
-        payload = signing.loads(cursor, salt=PAGE_CURSOR_SALT)
-        inner, page = payload["k"], payload["p"]
-        if not isinstance(inner, str) or not isinstance(page, int) or page < 2:
-            raise ValueError("bad page cursor")
-    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
-        raise InvalidCursor() from exc
-    return inner, page
+def _page_number(extra: dict[str, Any]) -> int:
+    """The page number a cursor's payload slot carries (page 1 has no cursor)."""
+    page = extra.get("page", 1)
+    if not isinstance(page, int) or isinstance(page, bool) or page < 1:
+        raise InvalidCursor()
+    return page
 
 
 def conversation_list_for_user(
@@ -103,7 +96,7 @@ def conversation_list_for_user(
 
     The page itself is ``(sort value, id)`` keyset pagination, so page 500 costs what page 1
     costs; ``pages`` comes from one COUNT with the same filters (decisions.md keeps the seed's
-    ``pageNumber``/``pageSize``/``pages`` keys). The page number rides inside the signed cursor.
+    ``pageNumber``/``pageSize``/``pages`` keys). The page number rides in the cursor's payload slot.
     """
     if sort_by not in SORT_FIELDS or sort_direction not in SORT_DIRECTIONS:
         raise InvalidInput("sortBy or sortDirection is not allowed")
@@ -113,25 +106,20 @@ def conversation_list_for_user(
     ).qs
     if search:
         queryset = queryset.filter(pk__in=conversation_search_ids(user=user, search=search))
-    inner_cursor, page_number = _unwrap_cursor(cursor)
     total = queryset.count()
     page = paginate_keyset(
         with_tag_names(queryset),
         scope=LIST_SCOPE,
         sort_field=SORT_FIELDS[sort_by],
         descending=sort_direction == "desc",
-        cursor=inner_cursor,
+        cursor=cursor,
         page_size=limit,
+        next_extra=lambda extra: {"page": _page_number(extra) + 1},
     )
-    next_cursor = None
-    if page.next_cursor:
-        next_cursor = signing.dumps(
-            {"k": page.next_cursor, "p": page_number + 1}, salt=PAGE_CURSOR_SALT
-        )
     return ConversationPage(
         conversations=page.items,
-        next_cursor=next_cursor,
-        page_number=page_number,
+        next_cursor=page.next_cursor,
+        page_number=_page_number(page.extra),
         page_size=limit,
         pages=math.ceil(total / limit),
     )
