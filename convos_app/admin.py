@@ -16,83 +16,25 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import cached_property
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
-from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
 
+from chatcore.admin import EstimatedCountPaginator, InputFilter, OwnerEmailFilter
 from chatcore.errors import ApplicationError
 from chatcore.models import NO_PARENT, User
 from convos_app.models import Conversation
 from convos_app.services.exports import export_chunks
 from convos_app.services.imports import FORMATS, conversations_import
 
-COUNT_CAP = 10_000
 MESSAGES_PER_PAGE = 50
-
-
-class EstimatedCountPaginator(Paginator):
-    """Paginator whose ``count`` never scans a big table.
-
-    Unfiltered: ``pg_class.reltuples`` (kept fresh by autovacuum). Filtered: the real count up
-    to ``COUNT_CAP`` rows, read from a ``LIMIT``ed subquery, so a broad filter costs at most
-    that many index/heap visits.
-    """
-
-    @cached_property
-    def count(self) -> int:  # type: ignore[override]
-        queryset = self.object_list
-        if isinstance(queryset, QuerySet) and not queryset.query.where:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                    [queryset.model._meta.db_table],
-                )
-                row = cursor.fetchone()
-            estimate = int(row[0]) if row else -1
-            if estimate >= COUNT_CAP:
-                return estimate
-        if isinstance(queryset, QuerySet):
-            return queryset.order_by()[: COUNT_CAP + 1].count()
-        return len(queryset)
-
-
-class InputFilter(admin.SimpleListFilter):
-    """A typed filter (text box) for columns with too many values to list."""
-
-    template = "admin/chatcore_input_filter.html"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("", "")]  # the filter must have a choice to be displayed
-
-    def choices(self, changelist: ChangeList) -> Any:
-        query = {
-            k: v for k, v in changelist.get_filters_params().items() if k != self.parameter_name
-        }
-        yield {
-            "query_parts": [(k, v[-1] if isinstance(v, list) else v) for k, v in query.items()],
-            "value": self.value() or "",
-            "parameter_name": self.parameter_name,
-        }
-
-
-class OwnerEmailFilter(InputFilter):
-    title = "owner email"
-    parameter_name = "owner"
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
-        value = (self.value() or "").strip().lower()
-        return queryset.filter(user__email=value) if value else None
 
 
 class TagNameFilter(InputFilter):
@@ -400,8 +342,3 @@ class ConversationAdmin(admin.ModelAdmin):
             "form": form,
         }
         return TemplateResponse(request, "admin/convos_app/conversation/import.html", context)
-
-
-def conversation_link(conversation: Conversation) -> str:
-    url = reverse("admin:convos_app_conversation_change", args=[conversation.pk])
-    return format_html('<a href="{}">{}</a>', url, conversation.title)

@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from convos_app.admin import EstimatedCountPaginator, OwnerEmailFilter, conversation_link
+from chatcore.admin import EstimatedCountPaginator, OwnerEmailFilter, change_link
 from messages_app.models import ContentPart, Feedback, Message
 
 
@@ -96,7 +96,7 @@ class MessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description="conversation")
     def conversation_ref(self, obj: Message) -> str:
-        return conversation_link(obj.conversation)
+        return change_link(obj.conversation, obj.conversation.title)
 
     @admin.display(description="text")
     def short_text(self, obj: Message) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from convos_app.admin import EstimatedCountPaginator, OwnerEmailFilter
+from chatcore.admin import EstimatedCountPaginator, OwnerEmailFilter
 from tags_app.models import Tag, TaggedConversation
 
 
