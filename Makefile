@@ -24,9 +24,11 @@ run: install
 
 test: install
 	./scripts/ensure_chromium.sh
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 lint: install
+	$(BIN)/lint-imports
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

@@ -98,16 +98,17 @@ TEMPLATES = [
 ]
 
 # --- Database (design D2/D3) -------------------------------------------------------------------
+DB_NAME = env_str("CHATCORE_DB_NAME", "chatcore")
 DATABASES = {
-    "default": parse_database_url(
-        DATABASE_URL or embedded_database_url(DATA_DIR, env_str("CHATCORE_DB_NAME", "chatcore"))
-    )
+    "default": parse_database_url(DATABASE_URL or embedded_database_url(DATA_DIR, DB_NAME))
 }
 DATABASES["default"].update(
     {
         "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
         "CONN_HEALTH_CHECKS": True,
-        "TEST": {"NAME": env_str("CHATCORE_TEST_DB", "test_chatcore")},
+        # Follows CHATCORE_DB_NAME, so two checkouts or runs with their own names never share
+        # a test database.
+        "TEST": {"NAME": env_str("CHATCORE_TEST_DB", f"test_{DB_NAME}")},
     }
 )
 DATABASES["default"]["OPTIONS"].setdefault(

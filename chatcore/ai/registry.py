@@ -42,7 +42,6 @@ ECHO_ENDPOINT = "echo"
 RESERVED_ENDPOINTS = {OPENAI_ENDPOINT, ANTHROPIC_ENDPOINT, ECHO_ENDPOINT}
 
 DEFAULT_CONTEXT_WINDOW = 8_192
-DEFAULT_MAX_OUTPUT_TOKENS = 4_096
 # Context windows (tokens) of well-known model families, matched by longest prefix so dated
 # snapshots ("gpt-4o-2024-08-06") inherit their family's window.
 KNOWN_CONTEXT_WINDOWS: dict[str, int] = {
@@ -138,7 +137,7 @@ def _spec(endpoint: str, entry: str | Mapping[str, Any]) -> ModelSpec:
             raise ImproperlyConfigured(
                 f"endpoint {endpoint!r}, model {model_id!r}: prices need input and output"
             ) from exc
-    default_output = int(getattr(settings, "AI_DEFAULT_MAX_OUTPUT_TOKENS", 4096))
+    default_output = int(settings.AI_DEFAULT_MAX_OUTPUT_TOKENS)
     return ModelSpec(
         id=model_id,
         endpoint=endpoint,
