@@ -24,7 +24,6 @@ run: install
 
 test: install
 	./scripts/ensure_chromium.sh
-	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 lint: install
