@@ -32,7 +32,10 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from chatcore.ai.base import ChatProvider, ModelSpec
+from chatcore.ai.providers.anthropic import AnthropicProvider
+from chatcore.ai.providers.compatible import CompatibleProvider
 from chatcore.ai.providers.echo import ECHO_MODEL_ID, EchoProvider
+from chatcore.ai.providers.openai import OpenAIProvider
 from chatcore.errors import InvalidInput
 
 UNKNOWN_MODEL = "Unknown modelId"
@@ -175,10 +178,6 @@ def custom_endpoint_entries() -> Sequence[Mapping[str, Any]]:
 
 def build_registry() -> ModelRegistry:
     """Providers and models from the current settings (SDK clients are created once here)."""
-    from chatcore.ai.providers.anthropic import AnthropicProvider
-    from chatcore.ai.providers.compatible import CompatibleProvider
-    from chatcore.ai.providers.openai import OpenAIProvider
-
     registry = ModelRegistry()
     if getattr(settings, "AI_ECHO_MODEL", True):
         registry.add(EchoProvider(), _spec(ECHO_ENDPOINT, ECHO_MODEL_ID))
