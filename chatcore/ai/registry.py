@@ -181,26 +181,22 @@ def build_registry() -> ModelRegistry:
     registry = ModelRegistry()
     if getattr(settings, "AI_ECHO_MODEL", True):
         registry.add(EchoProvider(), _spec(ECHO_ENDPOINT, ECHO_MODEL_ID))
-    if getattr(settings, "OPENAI_API_KEY", ""):
-        openai_provider = OpenAIProvider(
-            name=OPENAI_ENDPOINT,
-            api_key=settings.OPENAI_API_KEY,
-            base_url=getattr(settings, "OPENAI_BASE_URL", "") or None,
+    for endpoint, provider_class, prefix in (
+        (OPENAI_ENDPOINT, OpenAIProvider, "OPENAI"),
+        (ANTHROPIC_ENDPOINT, AnthropicProvider, "ANTHROPIC"),
+    ):
+        api_key = getattr(settings, f"{prefix}_API_KEY", "")
+        if not api_key:
+            continue
+        provider = provider_class(
+            name=endpoint,
+            api_key=api_key,
+            base_url=getattr(settings, f"{prefix}_BASE_URL", "") or None,
             timeout=_timeout(),
             max_retries=_retries(),
         )
-        for entry in getattr(settings, "OPENAI_MODELS", []):
-            registry.add(openai_provider, _spec(OPENAI_ENDPOINT, entry))
-    if getattr(settings, "ANTHROPIC_API_KEY", ""):
-        anthropic_provider = AnthropicProvider(
-            name=ANTHROPIC_ENDPOINT,
-            api_key=settings.ANTHROPIC_API_KEY,
-            base_url=getattr(settings, "ANTHROPIC_BASE_URL", "") or None,
-            timeout=_timeout(),
-            max_retries=_retries(),
-        )
-        for entry in getattr(settings, "ANTHROPIC_MODELS", []):
-            registry.add(anthropic_provider, _spec(ANTHROPIC_ENDPOINT, entry))
+        for entry in getattr(settings, f"{prefix}_MODELS", []):
+            registry.add(provider, _spec(endpoint, entry))
     for endpoint in custom_endpoint_entries():
         name = endpoint.get("name") if isinstance(endpoint, Mapping) else None
         base_url = endpoint.get("baseURL") if isinstance(endpoint, Mapping) else None
