@@ -8,7 +8,7 @@ bulk as it writes. Three words are timed for one user of the 100:
 * ``zephyrine`` — *rare*: one message in 100;
 * ``the`` — *common*: most messages.
 
-Each is timed in-process through ``chatcore.search.api.message_search`` (haystack → the
+Each is timed in-process through ``messages_app.search.message_search`` (haystack → the
 PostgreSQL backend → the page, count and highlight snippets: what the API does, minus HTTP),
 first page of 25, 30 runs after 3 warm-ups; median and p95 per size and the growth 1M/10k. The
 common word is also timed with ``RANK_CANDIDATES`` off (every match ranked).
@@ -47,8 +47,8 @@ def _seed(size: int, users: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from chatcore.search.sync import index_messages
     from messages_app.models import Message
+    from messages_app.search import index_messages
 
     started = time.perf_counter()
     if Message.objects.count() < size:
@@ -83,7 +83,7 @@ def _search_statement(user, word: str) -> str:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from chatcore.search import api
+    from messages_app import search as api
 
     with CaptureQueriesContext(connection) as captured:
         api.message_search(user=user, query=word, page_size=25)
@@ -104,7 +104,7 @@ def _run_size(size: int, users: int, ilike: bool) -> dict:
     from haystack import connections
 
     from chatcore.models import User
-    from chatcore.search import api
+    from messages_app import search as api
 
     _seed(size, users)
     user = User.objects.filter(email__startswith="demo").order_by("pk")[users // 2]

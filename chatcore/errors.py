@@ -1,4 +1,4 @@
-"""One error shape for every failure (design D10): ``{"error": ..., "message"?, "fields"?}``.
+"""One error shape for every failure: ``{"error": ..., "message"?, "fields"?}``.
 
 Services raise ``ApplicationError`` subclasses; this module's handler turns those, DRF's own
 exceptions and Django's into the one JSON shape. Anything unknown is logged and answers a 500
@@ -29,6 +29,9 @@ INTERNAL_ERROR = "Internal server error"
 DATABASE_UNAVAILABLE = "Database unavailable"
 TOO_MANY_REQUESTS = "Too many requests"
 REQUEST_TOO_LARGE = "Request body too large"
+# PostgreSQL text columns refuse both (chatcore.validators checks for them).
+NUL_NOT_ALLOWED = "Text must not contain NUL characters"
+SURROGATE_NOT_ALLOWED = "Text must not contain unpaired surrogate characters"
 
 
 class ApplicationError(Exception):
@@ -78,9 +81,45 @@ class BadGateway(ApplicationError):
     status_code = status.HTTP_502_BAD_GATEWAY
 
 
+class TooManyRequests(ApplicationError):
+    """A 429; every rate limit answers through this, ``retry_after`` seconds as Retry-After."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+
+    def __init__(
+        self,
+        error: str = TOO_MANY_REQUESTS,
+        *,
+        retry_after: int | None = None,
+        message: str | None = None,
+    ) -> None:
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+        super().__init__(error, message=message, headers=headers)
+
+
 class InvalidCursor(InvalidInput):
     def __init__(self) -> None:
         super().__init__("Invalid cursor")
+
+
+CONVERSATION_NOT_FOUND = "Conversation not found"
+MESSAGE_NOT_FOUND = "Message not found"
+
+
+class ConversationNotFound(NotFound):
+    """No conversation of the requesting user has that id. Another user's id answers the same,
+    so an id never reveals whether someone else owns it. An endpoint with its own sentence
+    (the chats API's "Chat not found") passes it as ``error``."""
+
+    def __init__(self, error: str = CONVERSATION_NOT_FOUND, **kwargs: Any) -> None:
+        super().__init__(error, **kwargs)
+
+
+class MessageNotFound(NotFound):
+    """No message of the requesting user has that id (in that conversation, when one is named)."""
+
+    def __init__(self, error: str = MESSAGE_NOT_FOUND, **kwargs: Any) -> None:
+        super().__init__(error, **kwargs)
 
 
 def error_body(
@@ -94,57 +133,95 @@ def error_body(
     return body
 
 
-def _first_message(detail: Any) -> tuple[str | None, str]:
-    """The first (field, message) pair of a DRF error detail, depth-first."""
+# --- Validation errors: the one formatter ------------------------------------------------------
+# Every serializer failure (the DRF handler below, ``chatcore.serializers.validated``, and
+# serializers that answer a fixed sentence such as "Invalid feedback") goes through
+# ``invalid_input``, so a 400 reads alike on every endpoint:
+#   ``error``  one sentence about the first problem, e.g. "conversationId is required";
+#   ``fields`` wire key -> list of messages, nested keys dotted ("arg.conversationId",
+#              "tags.0"); problems with no key (a body that is not an object, unknown keys)
+#              appear only in ``error``, and ``fields`` is left out when nothing has a key.
+# A flat map keeps every key a client sent addressable with one lookup, however deep it was.
+NON_FIELD_KEY = "non_field_errors"
+# Refusals that read the same whether the JSON parser or a field found them: they speak of
+# "Text", so they are not prefixed with the field's name.
+_STANDALONE_SENTENCES = frozenset({NUL_NOT_ALLOWED, SURROGATE_NOT_ALLOWED})
+
+
+def validation_messages(detail: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """Every (dotted wire key, message) pair of a DRF error detail, in order ("" = no key)."""
     if isinstance(detail, Mapping):
+        pairs: list[tuple[str, str]] = []
         for key, value in detail.items():
-            field, message = _first_message(value)
-            if key == "non_field_errors":
-                return field, message
-            return (f"{key}.{field}" if field else str(key)), message
-    if isinstance(detail, list | tuple) and detail:
-        return _first_message(detail[0])
-    return None, str(detail)
+            name = prefix if key == NON_FIELD_KEY else f"{prefix}.{key}" if prefix else str(key)
+            pairs.extend(validation_messages(value, name))
+        return pairs
+    if isinstance(detail, list | tuple):
+        if not any(isinstance(item, Mapping | list | tuple) for item in detail):
+            return [(prefix, str(item)) for item in detail]
+        # A ``many=True`` serializer: one entry per item, ``{}`` for the valid ones.
+        pairs = []
+        for index, item in enumerate(detail):
+            pairs.extend(validation_messages(item, f"{prefix}.{index}" if prefix else str(index)))
+        return pairs
+    return [(prefix, str(detail))]
 
 
-def _sentence(field: str | None, message: str) -> str:
-    """ "conversationId is required" rather than DRF's "This field is required."."""
-    if not field:
+def first_message(detail: Any) -> str:
+    pairs = validation_messages(detail)
+    return pairs[0][1] if pairs else str(detail)
+
+
+def error_sentence(field: str, message: str) -> str:
+    """ "conversationId is required" rather than DRF's "This field is required."; messages that
+    already name their field ("title must be a string") are sentences as they are."""
+    if not field or message in _STANDALONE_SENTENCES:
         return message
-    lowered = message.rstrip(".")
-    for prefix in ("This field ", "this field "):
-        if lowered.startswith(prefix):
-            return f"{field} {lowered[len(prefix) :]}"
-    if lowered.startswith("Ensure this field "):
-        return f"{field}: ensure it {lowered[len('Ensure this field ') :]}"
-    return f"{field}: {lowered}"
+    leaf = next(
+        (part.removesuffix("[]") for part in reversed(field.split(".")) if not part.isdigit()), ""
+    )
+    if leaf and message.startswith(f"{leaf} "):
+        return message
+    text = message.rstrip(".")
+    if text.startswith("This field "):
+        return f"{field} {text[len('This field ') :]}"
+    if text.startswith("Ensure this field "):
+        return f"{field}: ensure it {text[len('Ensure this field ') :]}"
+    return f"{field}: {text}"
 
 
-def _validation_body(detail: Any) -> dict[str, Any]:
-    if isinstance(detail, Mapping):
-        field, message = _first_message(detail)
-        fields = {
-            key: value if isinstance(value, list) else [value] for key, value in detail.items()
-        }
-        fields.pop("non_field_errors", None)
-        return error_body(_sentence(field, message), fields=fields or None)
-    _, message = _first_message(detail)
-    return error_body(message)
+def invalid_input(detail: Any, *, error: str | None = None) -> InvalidInput:
+    """The 400 for a DRF error detail. ``error`` replaces the sentence (which then becomes the
+    ``message``) where an endpoint answers one fixed sentence for every problem."""
+    pairs = validation_messages(detail)
+    field, message = pairs[0] if pairs else ("", "Invalid input")
+    fields: dict[str, list[str]] = {}
+    for key, text in pairs:
+        if key:
+            fields.setdefault(key, []).append(text)
+    sentence = error_sentence(field, message)
+    if error is None:
+        return InvalidInput(sentence, fields=fields)
+    return InvalidInput(error, message=sentence, fields=fields)
 
 
 def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
-    """DRF ``EXCEPTION_HANDLER``: every failure leaves as the D10 shape."""
+    """DRF ``EXCEPTION_HANDLER``: every failure leaves in the one error shape."""
     # Imported here: rest_framework.views loads the parser classes, which import this module.
     from rest_framework.views import exception_handler as drf_exception_handler
     from rest_framework.views import set_rollback
 
+    if isinstance(exc, DjangoValidationError):
+        exc = drf_exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, drf_exceptions.ValidationError):
+        exc = invalid_input(exc.detail)
+    elif isinstance(exc, drf_exceptions.Throttled):
+        exc = TooManyRequests(message=str(exc.detail), retry_after=exc.wait or None)
     if isinstance(exc, ApplicationError):
         set_rollback()
         body = error_body(exc.error, message=exc.message, fields=exc.fields)
         return Response(body, status=exc.status_code, headers=exc.headers)
-    if isinstance(exc, DjangoValidationError):
-        exc = drf_exceptions.ValidationError(as_serializer_error(exc))
-    elif isinstance(exc, Http404 | ObjectDoesNotExist):
+    if isinstance(exc, Http404 | ObjectDoesNotExist):
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = drf_exceptions.PermissionDenied()
@@ -166,22 +243,18 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
         logger.error("unhandled error", exc_info=exc)
         return Response(error_body(INTERNAL_ERROR), status=500)
 
-    if isinstance(exc, drf_exceptions.ValidationError):
-        response.data = _validation_body(exc.detail)
-    elif isinstance(exc, drf_exceptions.NotAuthenticated | drf_exceptions.AuthenticationFailed):
+    if isinstance(exc, drf_exceptions.NotAuthenticated | drf_exceptions.AuthenticationFailed):
         response.status_code = status.HTTP_401_UNAUTHORIZED
-        detail = _first_message(exc.detail)[1]
-        response.data = error_body(UNAUTHORIZED, message=detail)
+        response.data = error_body(UNAUTHORIZED, message=first_message(exc.detail))
     elif isinstance(exc, drf_exceptions.MethodNotAllowed):
         response.data = error_body(METHOD_NOT_ALLOWED)
-    elif isinstance(exc, drf_exceptions.Throttled):
-        response.data = error_body(TOO_MANY_REQUESTS, message=str(exc.detail))
     elif isinstance(exc, drf_exceptions.NotFound):
         default = exc.detail == drf_exceptions.NotFound.default_detail
         response.data = error_body(NOT_FOUND if default else str(exc.detail))
     else:
         detail = getattr(exc, "detail", None)
-        response.data = _validation_body(detail) if detail is not None else error_body(str(exc))
+        failure = invalid_input(detail) if detail is not None else InvalidInput(str(exc))
+        response.data = error_body(failure.error, message=failure.message, fields=failure.fields)
     return response
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
@@ -15,8 +16,6 @@ class SafeJSONParser(JSONParser):
     """DRF's strict JSON parser plus depth, NUL and lone-surrogate checks on the whole body."""
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        from django.conf import settings
-
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError as exc:

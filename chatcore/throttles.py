@@ -1,48 +1,126 @@
-"""Fork/duplicate rate limits: one shared budget per user and one per client IP (spec §2.8).
+"""Every rate limit of the API: one base class, one settings shape, one way to answer 429.
 
-Rates come from ``settings.CONVERSATION_FORK_RATES`` (env ``FORK_USER_MAX``/``FORK_USER_WINDOW``
-and ``FORK_IP_MAX``/``FORK_IP_WINDOW``, windows in minutes as in LibreChat; defaults 7 per user
-and 30 per IP per minute). Both endpoints use the same cache keys, so a duplicate counts against
-the fork budget, as in LibreChat. A maximum of 0 disables that limit. State lives in the shared
-Django cache (DatabaseCache), so every worker sees the same counters.
+Limits live in settings as ``{kind: (max requests, window in seconds)}`` dicts
+(``AUTH_RATES``, ``CONVERSATION_FORK_RATES``, ``CONVERSATION_IMPORT_RATES``) and are read on
+every request, so a changed setting applies at once; a maximum of 0 turns a limit off.
+Counters live in the shared Django cache (DatabaseCache), so every worker sees the same ones.
+
+A refusal is a ``chatcore.errors.TooManyRequests``: the throttle with the longest wait names
+the sentence, and Retry-After carries that wait in whole seconds (at least 1).
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+from typing import Any
+
 from django.conf import settings
+from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
-from rest_framework.views import APIView
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+
+from chatcore.errors import TOO_MANY_REQUESTS, TooManyRequests
 
 FORK_RATE_LIMITED = "Too many conversation fork requests. Try again later"
+IMPORT_RATE_LIMITED = "Too many conversation import requests. Try again later"
 
 
-class _ForkThrottle(SimpleRateThrottle):
+class RateThrottle(SimpleRateThrottle):
+    """A limit read from ``settings.<rates_setting>[kind]``, counted per user or per client IP.
+
+    The 429 says ``error``; with ``detail`` set it also carries ``message`` in DRF's words
+    ("<detail> Expected available in N seconds.").
+    """
+
+    rates_setting = ""
     kind = ""
+    per = "ip"  # "user": per signed-in user (anonymous requests are not counted); "ip"
+    error = TOO_MANY_REQUESTS
+    detail: str | None = Throttled.default_detail
 
-    def __init__(self) -> None:  # rates come from settings, not DRF's "n/period" strings
-        limit, window_seconds = settings.CONVERSATION_FORK_RATES[self.kind]
-        self.num_requests = int(limit)
-        self.duration = int(window_seconds)
-        self.rate = f"{self.num_requests} per {self.duration}s"
+    def __init__(self) -> None:
+        # DRF reads DEFAULT_THROTTLE_RATES once here; these limits are read per request.
+        self.rate = None
 
-    def allow_request(self, request: Request, view: APIView) -> bool:
+    def kind_for(self, view: Any) -> str:
+        return self.kind
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        kind = self.kind_for(view)
+        limit, window = getattr(settings, self.rates_setting)[kind]
+        self.num_requests, self.duration = int(limit), int(window)
         if self.num_requests <= 0:
             return True
+        self.rate = f"{self.num_requests} per {self.duration}s"
+        self.scope = f"{self.rates_setting.lower()}:{kind}"
         return super().allow_request(request, view)
 
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        if self.per == "user":
+            if not request.user or not request.user.is_authenticated:
+                return None
+            ident = str(request.user.pk)
+        else:
+            ident = self.get_ident(request)
+        return f"throttle:{self.scope}:{ident}"
 
-class ConversationForkUserThrottle(_ForkThrottle):
-    kind = "user"
-
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        if not request.user or not request.user.is_authenticated:
-            return None
-        return f"throttle:convo-fork:user:{request.user.pk}"
+    def refusal(self, wait: float | None) -> TooManyRequests:
+        seconds = max(1, math.ceil(wait)) if wait is not None else max(1, self.duration)
+        message = str(Throttled(seconds, detail=str(self.detail)).detail) if self.detail else None
+        return TooManyRequests(self.error, retry_after=seconds, message=message)
 
 
-class ConversationForkIPThrottle(_ForkThrottle):
-    kind = "ip"
+def check_rate_limits(throttles: Sequence[BaseThrottle], request: Request, view: Any) -> None:
+    """Raise the 429 when any throttle refuses. Every throttle sees the request first (as in
+    DRF), so a request one limit refuses still counts against the others."""
+    refused = [
+        (throttle.wait(), throttle)
+        for throttle in throttles
+        if not throttle.allow_request(request, view)
+    ]
+    if not refused:
+        return
+    wait, throttle = max(refused, key=lambda pair: pair[0] or 0)
+    if isinstance(throttle, RateThrottle):
+        raise throttle.refusal(wait)
+    raise Throttled(wait)
 
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        return f"throttle:convo-fork:ip:{self.get_ident(request)}"
+
+# --- Auth: per client IP, one limit per action ----------------------------------------------------
+class AuthRateThrottle(RateThrottle):
+    """Login, register and refresh each have their own budget; logout shares login's."""
+
+    rates_setting = "AUTH_RATES"
+
+    def kind_for(self, view: Any) -> str:
+        action = getattr(view, "action", None) or ""
+        return "login" if action == "logout" else action
+
+
+# --- Conversations: fork and duplicate share one budget, as in LibreChat --------------------------
+class ConversationForkUserThrottle(RateThrottle):
+    rates_setting = "CONVERSATION_FORK_RATES"
+    kind = per = "user"
+    error = FORK_RATE_LIMITED
+    detail = None
+
+
+class ConversationForkIPThrottle(RateThrottle):
+    rates_setting = "CONVERSATION_FORK_RATES"
+    kind = per = "ip"
+    error = FORK_RATE_LIMITED
+    detail = None
+
+
+# --- Conversations: import ------------------------------------------------------------------------
+class ConversationImportIPThrottle(RateThrottle):
+    rates_setting = "CONVERSATION_IMPORT_RATES"
+    kind = per = "ip"
+    detail = IMPORT_RATE_LIMITED
+
+
+class ConversationImportUserThrottle(RateThrottle):
+    rates_setting = "CONVERSATION_IMPORT_RATES"
+    kind = per = "user"
+    detail = IMPORT_RATE_LIMITED

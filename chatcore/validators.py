@@ -1,4 +1,4 @@
-"""Checks on decoded JSON that PostgreSQL would otherwise turn into 500s (reliability.md §2.7).
+"""Checks on decoded JSON that PostgreSQL would otherwise turn into 500s.
 
 NUL characters and lone surrogates are rejected by ``text``/``jsonb`` columns at INSERT time,
 and very deep nesting makes CPython's ``json`` raise ``RecursionError``; checking the whole
@@ -12,12 +12,9 @@ from typing import Any
 
 from django.conf import settings
 
-from chatcore.errors import InvalidInput
+from chatcore.errors import NUL_NOT_ALLOWED, SURROGATE_NOT_ALLOWED, InvalidInput
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
-NUL_NOT_ALLOWED = "Text must not contain NUL characters"
-SURROGATE_NOT_ALLOWED = "Text must not contain unpaired surrogate characters"
 
 
 def too_deep_message(limit: int) -> str:

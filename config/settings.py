@@ -159,14 +159,39 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "chatcore.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {
-        "login": env_str("LOGIN_RATE", "7/min"),
-        "register": env_str("REGISTER_RATE", "5/hour"),
-        "refresh": env_str("REFRESH_RATE", "60/min"),
-    },
     # Client IP for per-IP limits: REMOTE_ADDR unless told how many proxies stand in front.
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+
+# --- Rate limits (chatcore.throttles) -------------------------------------------------------------
+# Every limit has one shape: {kind: (max requests, window in seconds)}; a max of 0 disables it.
+def _rate(name: str, default: str) -> tuple[int, int]:
+    """``"7/min"``-style env values (DRF's notation: s, m, h or d by the first letter)."""
+    count, _, period = env_str(name, default).partition("/")
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(period.strip()[:1].lower())
+    if not count.strip().isdigit() or seconds is None:
+        raise ImproperlyConfigured(f"{name} must look like 7/min, 5/hour or 60/s")
+    return int(count), seconds
+
+
+# Per client IP; logout shares login's budget.
+AUTH_RATES = {
+    "login": _rate("LOGIN_RATE", "7/min"),
+    "register": _rate("REGISTER_RATE", "5/hour"),
+    "refresh": _rate("REFRESH_RATE", "60/min"),
+}
+# Fork and duplicate share one budget, per user and per client IP (env windows in minutes, as in
+# LibreChat).
+CONVERSATION_FORK_RATES = {
+    "user": (env_int("FORK_USER_MAX", 7), env_int("FORK_USER_WINDOW", 1) * 60),
+    "ip": (env_int("FORK_IP_MAX", 30), env_int("FORK_IP_WINDOW", 1) * 60),
+}
+# Imports, per user and per client IP (env windows in minutes).
+CONVERSATION_IMPORT_RATES = {
+    "user": (env_int("IMPORT_USER_MAX", 50), env_int("IMPORT_USER_WINDOW", 15) * 60),
+    "ip": (env_int("IMPORT_IP_MAX", 100), env_int("IMPORT_IP_WINDOW", 15) * 60),
 }
 
 # --- Limits (reliability.md §3.7, §3.8) -------------------------------------------------------
@@ -254,12 +279,7 @@ LOGGING = {
     "loggers": {"pgserver": {"level": "WARNING"}},
 }
 
-# --- Conversations: fork/duplicate limits, titles (issue 4) ------------------------------------
-# (max requests, window in seconds); windows are given in minutes as in LibreChat. 0 disables.
-CONVERSATION_FORK_RATES = {
-    "user": (env_int("FORK_USER_MAX", 7), env_int("FORK_USER_WINDOW", 1) * 60),
-    "ip": (env_int("FORK_IP_MAX", 30), env_int("FORK_IP_WINDOW", 1) * 60),
-}
+# --- Conversations: titles ------------------------------------------------------------------
 # Dotted path of the title generator (the chats/AI issue plugs the AI title model in here).
 CONVERSATION_TITLE_GENERATOR = env_str(
     "CONVERSATION_TITLE_GENERATOR", "convos_app.services.titles.extractive_title"
@@ -277,11 +297,6 @@ GEN_TITLE_BACKOFF_MS = [
 CONVERSATION_IMPORT_MAX_FILE_SIZE_BYTES = env_int(
     "CONVERSATION_IMPORT_MAX_FILE_SIZE_BYTES", 262_144_000
 )
-# Import rate limits: requests per window (minutes), per client IP and per user -> 429 JSON.
-IMPORT_IP_MAX = env_int("IMPORT_IP_MAX", 100)
-IMPORT_IP_WINDOW = env_int("IMPORT_IP_WINDOW", 15)
-IMPORT_USER_MAX = env_int("IMPORT_USER_MAX", 50)
-IMPORT_USER_WINDOW = env_int("IMPORT_USER_WINDOW", 15)
 # Uploads above this many bytes go to a temporary file instead of memory (Django's default).
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 # --- end of import and export --------------------------------------------------------------------

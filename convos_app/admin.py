@@ -29,10 +29,14 @@ from django.utils import timezone
 
 from chatcore.admin import EstimatedCountPaginator, InputFilter, OwnerEmailFilter
 from chatcore.errors import ApplicationError
-from chatcore.models import NO_PARENT, User
+from chatcore.models import User
 from convos_app.models import Conversation
+from convos_app.services.conversations import conversation_archive
+from convos_app.services.delete import conversations_delete_by_pks
 from convos_app.services.exports import export_chunks
 from convos_app.services.imports import FORMATS, conversations_import
+from messages_app.models import ContentPart, Feedback, Message
+from messages_app.trees import TreeNode, depth_first, forest
 
 MESSAGES_PER_PAGE = 50
 
@@ -64,34 +68,21 @@ class ImportForm(forms.Form):
 def _message_tree_page(conversation: Conversation, page_number: str | None) -> dict[str, Any]:
     """One page of the conversation's messages in depth-first tree order, with depth.
 
-    Only ids and parents of the whole conversation are read to order the tree; full rows,
-    content parts and feedback are loaded for the page shown.
+    Only ids and parents of the whole conversation are read to order the tree (by the root rule
+    of ``messages_app.trees``, so a message whose parent was deleted, or one on a parent cycle,
+    is still listed); full rows, content parts and feedback are loaded for the page shown.
     """
-    from messages_app.models import ContentPart, Feedback, Message
-
     skeleton = list(
         Message.objects.filter(conversation=conversation)
         .order_by("created_at", "id")
         .values_list("pk", "message_id", "parent_message_id")
     )
-    known = {mid for _, mid, _ in skeleton}
-    children: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for pk, mid, parent in skeleton:
-        is_root = parent in (NO_PARENT, mid) or parent not in known
-        children[NO_PARENT if is_root else parent].append((pk, mid))
-    ordered: list[tuple[int, int, int]] = []  # (pk, depth, siblings)
-    stack = [(pk, mid, 0, len(children[NO_PARENT])) for pk, mid in reversed(children[NO_PARENT])]
-    seen: set[str] = set()
-    while stack:
-        pk, mid, depth, siblings = stack.pop()
-        if mid in seen:
-            continue
-        seen.add(mid)
-        ordered.append((pk, depth, siblings))
-        kids = children.get(mid, [])
-        stack.extend((kpk, kmid, depth + 1, len(kids)) for kpk, kmid in reversed(kids))
-    # Messages caught in a parent cycle are reachable from no root: list them at the end.
-    ordered.extend((pk, 0, 1) for pk, mid, _ in skeleton if mid not in seen)
+    pk_of = {message_id: pk for pk, message_id, _ in skeleton}
+    tree = forest([TreeNode(message_id, parent) for _, message_id, parent in skeleton])
+    ordered = [  # (pk, depth, siblings)
+        (pk_of[message_id], depth, len(tree.siblings(message_id)))
+        for message_id, depth in depth_first(tree)
+    ]
     page = Paginator(ordered, MESSAGES_PER_PAGE).get_page(page_number)
     pks = [pk for pk, _, _ in page.object_list]
     rows = {m.pk: m for m in Message.objects.filter(pk__in=pks)}
@@ -188,8 +179,6 @@ class ConversationAdmin(admin.ModelAdmin):
         return actions
 
     def _archive(self, request: HttpRequest, queryset: QuerySet, archived: bool) -> None:
-        from convos_app.services.conversations import conversation_archive
-
         done = 0
         for conversation in queryset.select_related("user").only(
             "conversation_id", "user__id", "user__email"
@@ -223,9 +212,6 @@ class ConversationAdmin(admin.ModelAdmin):
     def delete_selected_safely(
         self, request: HttpRequest, queryset: QuerySet
     ) -> TemplateResponse | None:
-        from convos_app.services.delete import conversations_delete_by_pks
-        from messages_app.models import Message
-
         pks = list(queryset.values_list("pk", flat=True))
         if request.POST.get("confirmed") == "yes":
             result = conversations_delete_by_pks(conversation_pks=pks)
@@ -254,8 +240,6 @@ class ConversationAdmin(admin.ModelAdmin):
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, ...]:
         """The delete page states counts instead of listing every message row."""
-        from messages_app.models import Message
-
         objs = list(objs)
         message_count = Message.objects.filter(conversation__in=objs).count()
         summary = [str(obj) for obj in objs] + [f"{message_count} message(s) with their parts"]
@@ -265,13 +249,9 @@ class ConversationAdmin(admin.ModelAdmin):
         return summary, {"conversations": len(objs), "messages": message_count}, perms_needed, []
 
     def delete_model(self, request: HttpRequest, obj: Conversation) -> None:
-        from convos_app.services.delete import conversations_delete_by_pks
-
         conversations_delete_by_pks(conversation_pks=[obj.pk])
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        from convos_app.services.delete import conversations_delete_by_pks
-
         conversations_delete_by_pks(conversation_pks=list(queryset.values_list("pk", flat=True)))
 
     # --- change page: the message tree ------------------------------------------------------------

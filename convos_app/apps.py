@@ -8,6 +8,7 @@ class ConvosAppConfig(AppConfig):
 
     def ready(self) -> None:
         # messages_app sits below this app and announces first replies with a signal.
+        from convos_app.search import register_search_feeds
         from convos_app.services.chat_context import context_on_messages_deleted
         from convos_app.services.titles import title_on_reply_saved
         from messages_app.signals import messages_deleted, reply_saved
@@ -16,3 +17,5 @@ class ConvosAppConfig(AppConfig):
         messages_deleted.connect(
             context_on_messages_deleted, dispatch_uid="convos_app.context_on_messages_deleted"
         )
+        # The search kernel names no model: this app declares what feeds its documents.
+        register_search_feeds()

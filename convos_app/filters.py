@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
 
 from convos_app.models import Conversation
+from tags_app.models import TaggedConversation
 
 
 class TagNamesField(forms.Field):
@@ -40,7 +41,5 @@ class ConversationListFilter(django_filters.FilterSet):
         """``EXISTS`` rather than a join, so a conversation with two matching tags appears once."""
         if not value:
             return queryset
-        from tags_app.models import TaggedConversation
-
         links = TaggedConversation.objects.filter(conversation=OuterRef("pk"), tag__name__in=value)
         return queryset.filter(Exists(links))

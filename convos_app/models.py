@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from chatcore.models import PUBLIC_ID_MAX_LENGTH, OwnedModel, new_public_id
+from chatcore.errors import CONVERSATION_NOT_FOUND, ConversationNotFound
+from chatcore.models import PUBLIC_ID_MAX_LENGTH, OwnedModel, OwnedQuerySet, User, new_public_id
+from chatcore.validators import text_problem
 
 DEFAULT_TITLE = "New Chat"
 TITLE_MAX_LENGTH = 1024
@@ -51,6 +53,51 @@ SETTINGS_KEYS = (
 )
 
 
+def public_id_is_usable(value: str) -> bool:
+    """Whether a path/query id could name a stored row. NUL or overlong ids never do, and would
+    make PostgreSQL raise instead of simply matching nothing, so lookups answer 404 for them."""
+    return 0 < len(value) <= PUBLIC_ID_MAX_LENGTH and text_problem(value) is None
+
+
+class ConversationQuerySet(OwnedQuerySet):
+    """``access`` is the one "the user's conversation, or 404" of every app.
+
+    It lives on the model's queryset because messages_app and tags_app may import
+    convos_app's models but none of its behaviour. Being a queryset method, a caller shapes the
+    row first (``Conversation.objects.only("pk").access(...)``, an annotation) and ``access``
+    adds the owner scope, the optional row lock and the 404.
+    """
+
+    def owned(self, user: User, conversation_id: str) -> ConversationQuerySet:
+        """The user's conversation with this public id, as a queryset (empty for unusable ids)."""
+        if not public_id_is_usable(conversation_id):
+            return self.none()
+        return self.filter(user=user, conversation_id=conversation_id)
+
+    def access(
+        self,
+        user: User,
+        conversation_id: str,
+        *,
+        lock: bool = False,
+        no_key: bool = False,
+        not_found: str = CONVERSATION_NOT_FOUND,
+    ) -> Conversation:
+        """The user's conversation with this public id, or ``ConversationNotFound(not_found)``.
+
+        ``lock`` takes the row lock (``FOR UPDATE``; with ``no_key``, ``FOR NO KEY UPDATE``,
+        which still serialises writers of the row but lets messages be added to it meanwhile).
+        Only this row is locked, never one it is joined to.
+        """
+        queryset = self.owned(user, conversation_id)
+        if lock:
+            queryset = queryset.select_for_update(of=("self",), no_key=no_key)
+        conversation = queryset.first()
+        if conversation is None:
+            raise ConversationNotFound(not_found)
+        return conversation
+
+
 class Conversation(OwnedModel):
     conversation_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, default=new_public_id)
     title = models.CharField(max_length=TITLE_MAX_LENGTH, default=DEFAULT_TITLE)
@@ -66,6 +113,8 @@ class Conversation(OwnedModel):
     expired_at = models.DateTimeField(null=True, blank=True)
     files = models.JSONField(null=True, blank=True)
     settings = models.JSONField(default=dict, blank=True)
+
+    objects = ConversationQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -1,4 +1,4 @@
-"""The conversation document (design D12): its title, weighted above message text, with
+"""The conversation document: its title, weighted above message text, with
 owner, archived flag, tags and timestamps. Conversation search (``GET /api/convos?search=``)
 combines these title hits with message hits; archived conversations stay searchable."""
 
@@ -10,12 +10,12 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import OuterRef, QuerySet
 from haystack import indexes
 
+from chatcore.search.fields import GroupField
 from convos_app.models import Conversation
+from tags_app.models import TaggedConversation
 
 
 def _tag_names() -> ArraySubquery:
-    from tags_app.models import TaggedConversation
-
     return ArraySubquery(
         TaggedConversation.objects.filter(conversation=OuterRef("pk"))
         .order_by("pk")
@@ -26,7 +26,8 @@ def _tag_names() -> ArraySubquery:
 class ConversationIndex(indexes.SearchIndex, indexes.Indexable):
     text = indexes.CharField(document=True)
     owner = indexes.IntegerField(model_attr="user_id")
-    conversation_pk = indexes.IntegerField(model_attr="pk")
+    # The group of the conversation's own document and of its messages' (same field name).
+    conversation_pk = GroupField(model_attr="pk")
     conversation_id = indexes.CharField(model_attr="conversation_id")
     title = indexes.CharField(model_attr="title", default="")
     model = indexes.CharField(model_attr="model", null=True)

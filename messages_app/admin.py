@@ -102,9 +102,6 @@ class MessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def short_text(self, obj: Message) -> str:
         return obj.text if len(obj.text) <= 80 else obj.text[:79] + "…"
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return super().has_view_permission(request, obj)
-
 
 @admin.register(ContentPart)
 class ContentPartAdmin(ReadOnlyMixin, admin.ModelAdmin):

@@ -6,10 +6,58 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from chatcore.models import NO_PARENT, PUBLIC_ID_MAX_LENGTH, OwnedModel, new_public_id
-from convos_app.models import Conversation
+from chatcore.errors import MESSAGE_NOT_FOUND, MessageNotFound
+from chatcore.models import (
+    NO_PARENT,
+    PUBLIC_ID_MAX_LENGTH,
+    OwnedModel,
+    OwnedQuerySet,
+    User,
+    new_public_id,
+)
+from convos_app.models import Conversation, public_id_is_usable
 
 FEEDBACK_TEXT_MAX_LENGTH = 1024
+
+
+class MessageQuerySet(OwnedQuerySet):
+    """``access`` is the one "the user's message, or 404" (and "lock that message") of every
+    write path; see ``ConversationQuerySet`` for why it is a queryset method."""
+
+    def owned(
+        self, user: User, message_id: str, *, conversation: Conversation | None = None
+    ) -> MessageQuerySet:
+        """The user's message with this public id (inside ``conversation`` when given), as a
+        queryset; empty for ids no row can have."""
+        if not public_id_is_usable(message_id):
+            return self.none()
+        queryset = self.filter(user=user, message_id=message_id)
+        if conversation is not None:
+            queryset = queryset.filter(conversation=conversation)
+        return queryset
+
+    def access(
+        self,
+        user: User,
+        message_id: str,
+        *,
+        conversation: Conversation | None = None,
+        lock: bool = False,
+        not_found: str = MESSAGE_NOT_FOUND,
+    ) -> Message:
+        """The user's message, or ``MessageNotFound(not_found)``.
+
+        ``lock`` takes the row lock first, so a read-modify-write of the message (an edit's
+        token-count delta, a like) serialises with concurrent ones. Only the message row is
+        locked, also when the caller joined its conversation with ``select_related``.
+        """
+        queryset = self.owned(user, message_id, conversation=conversation)
+        if lock:
+            queryset = queryset.select_for_update(of=("self",))
+        message = queryset.first()
+        if message is None:
+            raise MessageNotFound(not_found)
+        return message
 
 
 class Message(OwnedModel):
@@ -48,6 +96,8 @@ class Message(OwnedModel):
     workflow_id = models.UUIDField(null=True, blank=True)
     # LibreChat keys with no column (clientId, invocationId, conversationSignature, plugin...).
     extra = models.JSONField(default=dict, blank=True)
+
+    objects = MessageQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -1,6 +1,8 @@
-"""The message document (design D12): the text a user would remember — the message's own
-text and the text of its ``text``/``think`` content parts — with owner, conversation, sender
-and timestamps. ``owner`` is mandatory for every search (``chatcore.search.backend``)."""
+"""The message document: the text a user would remember — the message's own text and the
+text of its ``text``/``think`` content parts — with owner, conversation, sender and
+timestamps. ``owner`` is mandatory for every search (``chatcore.search.backend``); the
+conversation is the document's group, so every document of a conversation goes in one
+statement."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import OuterRef, QuerySet
 from haystack import indexes
 
+from chatcore.search.fields import GroupField
 from messages_app.models import ContentPart, Message
 
 SEARCHABLE_PART_TYPES = ("text", "think")
@@ -26,8 +29,7 @@ def _part_texts() -> ArraySubquery:
 class MessageIndex(indexes.SearchIndex, indexes.Indexable):
     text = indexes.CharField(document=True)
     owner = indexes.IntegerField(model_attr="user_id")
-    conversation_pk = indexes.IntegerField(model_attr="conversation_id")
-    message_pk = indexes.IntegerField(model_attr="pk")
+    conversation_pk = GroupField(model_attr="conversation_id")
     message_id = indexes.CharField(model_attr="message_id")
     sender = indexes.CharField(model_attr="sender", default="")
     is_created_by_user = indexes.BooleanField(model_attr="is_created_by_user")

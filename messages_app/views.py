@@ -1,39 +1,44 @@
-"""Messages API views (seeds 000/001): parse with a serializer, call one service or selector,
-render with a serializer. Routes are mapped explicitly in ``urls.py``."""
+"""Messages API views: parse with a serializer, call one service or selector, render with a
+serializer. Routes are mapped explicitly in ``urls.py``."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
-from rest_framework import status, viewsets
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from chatcore.pagination import parse_page_size
 from chatcore.parsers import SafeJSONParser
+from chatcore.schema import DELETED, ERROR
+from chatcore.serializers import validated
+from chatcore.viewsets import ApiViewSet
 from messages_app.selectors import by_id as by_id_selectors
 from messages_app.selectors import messages as selectors
-from messages_app.serializers.by_id import ChatMessageSerializer, ChatMessageUpdateInputSerializer
-from messages_app.serializers.messages import (
+from messages_app.serializers.artifact import (
     MessageArtifactInputSerializer,
     MessageArtifactResultSerializer,
-    MessageBranchInputSerializer,
-    MessageCreateInputSerializer,
+)
+from messages_app.serializers.branch import MessageBranchInputSerializer
+from messages_app.serializers.by_id import ChatMessageSerializer, ChatMessageUpdateInputSerializer
+from messages_app.serializers.feedback import (
     MessageFeedbackInputSerializer,
     MessageFeedbackResultSerializer,
+)
+from messages_app.serializers.messages import (
+    MessageCreateInputSerializer,
     MessageListQuerySerializer,
     MessageListResponseSerializer,
     MessageSerializer,
     MessageUpdateInputSerializer,
     MessageUpdateResultSerializer,
 )
+from messages_app.services import artifact as artifact_services
+from messages_app.services import branch as branch_services
 from messages_app.services import by_id as by_id_services
 from messages_app.services import messages as services
 
-ERROR = OpenApiResponse(description='`{"error": "..."}`')
-DELETED = OpenApiResponse(description="No content")
 
-
-class MessagesView(viewsets.GenericViewSet):
+class MessagesView(ApiViewSet):
     """``GET /api/messages``: keyset pages, a single lookup, or search."""
 
     @extend_schema(
@@ -42,35 +47,23 @@ class MessagesView(viewsets.GenericViewSet):
         responses={200: MessageListResponseSerializer, 400: ERROR, 404: ERROR},
     )
     def list(self, request: Request) -> Response:
-        query = MessageListQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
-        page = selectors.message_list(
-            user=request.user,
-            conversation_id=params.get("conversation_id") or None,
-            message_id=params.get("message_id") or None,
-            search=params.get("search") or None,
-            cursor=params.get("cursor") or None,
-            page_size=parse_page_size(params.get("page_size")),
-            sort_by=params["sort_by"],
-            descending=params["sort_direction"] == "desc",
-        )
+        query = validated(MessageListQuerySerializer, request.query_params)
+        page = selectors.message_list(user=request.user, **query)
         return Response(MessageListResponseSerializer(page).data)
 
 
 class MessageIdRouteMixin:
-    """Seed 003's ``/api/messages/{id}`` (read, like, delete).
+    """``/api/messages/{id}`` for a message id (read, like, delete).
 
-    The path is shared with seed 000's ``/api/messages/{conversationId}`` and Django matches
-    paths before methods, so the messages app's view of that route mixes this in: its GET
-    answers with ``conversation_or_message_response`` (decisions.md: a conversation id wins,
-    else a message of the user), and PUT/DELETE are these actions. The URL names the segment
-    ``conversation_id``.
+    The path is shared with ``/api/messages/{conversationId}`` and Django matches paths before
+    methods, so the view of that route mixes this in: its GET answers with
+    ``conversation_or_message_response`` (a conversation id wins, else a message of the user),
+    and PUT/DELETE are these actions. The URL names the segment ``conversation_id``.
     """
 
     def conversation_or_message_response(self, request: Request, conversation_id: str) -> Response:
-        """A conversation id: its messages (seed 000's array); else one of the user's message
-        ids: that message (seed 003's object); else 404 "Conversation not found"."""
+        """A conversation id: its messages (an array); else one of the user's message ids: that
+        message (an object); else 404 "Conversation not found"."""
         found = by_id_selectors.conversation_messages_or_message(
             user=request.user, item_id=conversation_id
         )
@@ -80,21 +73,20 @@ class MessageIdRouteMixin:
 
     @extend_schema(
         operation_id="messages_like_update",
-        summary="Seed 003: set liked on one message",
+        summary="Set liked on one message",
         request=ChatMessageUpdateInputSerializer,
         responses={200: ChatMessageSerializer, 400: ERROR, 404: ERROR},
     )
     def update(self, request: Request, conversation_id: str) -> Response:
-        body = ChatMessageUpdateInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated(ChatMessageUpdateInputSerializer, request.data)
         record = by_id_services.chat_message_like_update(
-            user=request.user, message_id=conversation_id, liked=body.validated_data["liked"]
+            user=request.user, message_id=conversation_id, liked=body["liked"]
         )
         return Response(ChatMessageSerializer(record).data)
 
     @extend_schema(
         operation_id="messages_delete_by_id",
-        summary="Seed 003: delete one message",
+        summary="Delete one message",
         responses={204: DELETED, 404: ERROR},
     )
     def destroy(self, request: Request, conversation_id: str) -> Response:
@@ -102,14 +94,11 @@ class MessageIdRouteMixin:
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ConversationMessagesView(MessageIdRouteMixin, viewsets.GenericViewSet):
+class ConversationMessagesView(MessageIdRouteMixin, ApiViewSet):
     """``/api/messages/{id}``: one conversation's messages (GET) or a new message (POST).
 
-    Seed 003's ``GET/PUT/DELETE /api/messages/{messageId}`` share this path; the chats package's
-    ``MessageIdRouteMixin`` answers GET for a message id (decisions.md) and PUT/DELETE.
-
-    GET's lookup lives in ``selectors.message_list_for_conversation`` so the seed-003 message-id
-    fallback of decisions.md can be added there and here without touching the other routes.
+    ``GET/PUT/DELETE /api/messages/{messageId}`` share this path; ``MessageIdRouteMixin``
+    answers GET for a message id, and PUT/DELETE.
     """
 
     parser_classes = [SafeJSONParser]
@@ -117,7 +106,7 @@ class ConversationMessagesView(MessageIdRouteMixin, viewsets.GenericViewSet):
     @extend_schema(
         operation_id="messages_conversation_list",
         description="A conversation id: its messages. Else one of the user's message ids: "
-        "that message in seed 003's shape. Else 404.",
+        "that message in the chats API's shape. Else 404.",
         responses={
             200: PolymorphicProxySerializer(
                 component_name="ConversationMessagesOrMessage",
@@ -137,19 +126,18 @@ class ConversationMessagesView(MessageIdRouteMixin, viewsets.GenericViewSet):
         responses={201: MessageSerializer, 400: ERROR, 409: ERROR},
     )
     def create(self, request: Request, conversation_id: str) -> Response:
-        body = MessageCreateInputSerializer(
-            data=request.data, context={"conversation_id": conversation_id}
+        body = validated(
+            MessageCreateInputSerializer, request.data, context={"conversation_id": conversation_id}
         )
-        body.is_valid(raise_exception=True)
         record = services.message_create(
             user=request.user,
             conversation_id=conversation_id,
-            message=services.NewMessage(**body.validated_data),
+            message=services.NewMessage(**body),
         )
         return Response(MessageSerializer(record).data, status=status.HTTP_201_CREATED)
 
 
-class MessageDetailView(viewsets.GenericViewSet):
+class MessageDetailView(ApiViewSet):
     """``/api/messages/{conversationId}/{messageId}``: read, edit, delete one message."""
 
     parser_classes = [SafeJSONParser]
@@ -170,20 +158,13 @@ class MessageDetailView(viewsets.GenericViewSet):
         responses={200: MessageUpdateResultSerializer, 400: ERROR, 404: ERROR},
     )
     def update(self, request: Request, conversation_id: str, message_id: str) -> Response:
-        body = MessageUpdateInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated(MessageUpdateInputSerializer, request.data)
         record = services.message_update(
-            user=request.user,
-            conversation_id=conversation_id,
-            message_id=message_id,
-            **body.validated_data,
+            user=request.user, conversation_id=conversation_id, message_id=message_id, **body
         )
         return Response(MessageUpdateResultSerializer(record).data)
 
-    @extend_schema(
-        operation_id="messages_destroy",
-        responses={204: OpenApiResponse(description="Deleted"), 404: ERROR},
-    )
+    @extend_schema(operation_id="messages_destroy", responses={204: DELETED, 404: ERROR})
     def destroy(self, request: Request, conversation_id: str, message_id: str) -> Response:
         services.message_delete(
             user=request.user, conversation_id=conversation_id, message_id=message_id
@@ -191,7 +172,7 @@ class MessageDetailView(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MessageFeedbackView(viewsets.GenericViewSet):
+class MessageFeedbackView(ApiViewSet):
     """``PUT /api/messages/{conversationId}/{messageId}/feedback``."""
 
     parser_classes = [SafeJSONParser]
@@ -202,18 +183,17 @@ class MessageFeedbackView(viewsets.GenericViewSet):
         responses={200: MessageFeedbackResultSerializer, 400: ERROR, 404: ERROR},
     )
     def update(self, request: Request, conversation_id: str, message_id: str) -> Response:
-        body = MessageFeedbackInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated(MessageFeedbackInputSerializer, request.data)
         record = services.feedback_upsert(
             user=request.user,
             conversation_id=conversation_id,
             message_id=message_id,
-            feedback=body.validated_data["feedback"],
+            feedback=body["feedback"],
         )
         return Response(MessageFeedbackResultSerializer(record).data)
 
 
-class MessageBranchView(viewsets.GenericViewSet):
+class MessageBranchView(ApiViewSet):
     """``POST /api/messages/branch``: one agent's parts of a parallel reply as a sibling."""
 
     parser_classes = [SafeJSONParser]
@@ -224,13 +204,12 @@ class MessageBranchView(viewsets.GenericViewSet):
         responses={201: MessageSerializer, 400: ERROR, 404: ERROR},
     )
     def create(self, request: Request) -> Response:
-        body = MessageBranchInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        record = services.message_branch(user=request.user, **body.validated_data)
+        body = validated(MessageBranchInputSerializer, request.data)
+        record = branch_services.message_branch(user=request.user, **body)
         return Response(MessageSerializer(record).data, status=status.HTTP_201_CREATED)
 
 
-class MessageArtifactView(viewsets.GenericViewSet):
+class MessageArtifactView(ApiViewSet):
     """``POST /api/messages/artifact/{messageId}``: edit code inside an artifact block."""
 
     parser_classes = [SafeJSONParser]
@@ -241,9 +220,8 @@ class MessageArtifactView(viewsets.GenericViewSet):
         responses={200: MessageArtifactResultSerializer, 400: ERROR, 404: ERROR},
     )
     def create(self, request: Request, message_id: str) -> Response:
-        body = MessageArtifactInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        result = services.message_artifact_edit(
-            user=request.user, message_id=message_id, **body.validated_data
+        body = validated(MessageArtifactInputSerializer, request.data)
+        result = artifact_services.message_artifact_edit(
+            user=request.user, message_id=message_id, **body
         )
         return Response(MessageArtifactResultSerializer(result).data)

@@ -6,9 +6,9 @@ from typing import Any
 
 from rest_framework import serializers
 
-from chatcore.pagination import parse_page_size
-from convos_app.serializers.conversations import (
+from chatcore.serializers import (
     BodySerializer,
+    PageSizeField,
     StrictBooleanField,
     StrictCharField,
     messages_for,
@@ -116,8 +116,8 @@ class ConversationTagAddInputSerializer(BodySerializer):
 
 
 class TagListQuerySerializer(serializers.Serializer):
-    pageNumber = serializers.CharField(required=False, allow_blank=True)
-    pageSize = serializers.CharField(required=False, allow_blank=True)
+    pageNumber = PageSizeField(default=1, maximum=1_000_000)
+    pageSize = PageSizeField(default=25, maximum=100)
     sort = serializers.ChoiceField(
         choices=list(TAG_SORT_FIELDS),
         required=False,
@@ -129,16 +129,10 @@ class TagListQuerySerializer(serializers.Serializer):
         error_messages={"invalid_choice": "order must be one of: asc, desc"},
     )
 
-    def validate_pageNumber(self, value: str) -> int:
-        return parse_page_size(value, default=1, maximum=1_000_000, name="pageNumber")
-
-    def validate_pageSize(self, value: str) -> int:
-        return parse_page_size(value, default=25, maximum=100, name="pageSize")
-
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         return {
-            "page_number": attrs.get("pageNumber") or 1,
-            "page_size": attrs.get("pageSize") or 25,
+            "page_number": attrs["pageNumber"],
+            "page_size": attrs["pageSize"],
             "sort": attrs.get("sort", "position"),
             "order": attrs.get("order", "asc"),
         }

@@ -16,11 +16,12 @@ LibreChat, whose clients filter conversations by the exact label.
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, F, Max, OuterRef, Subquery
+from django.db.models import Count, F, Max
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -28,25 +29,31 @@ from chatcore.errors import Conflict, InvalidInput, NotFound
 from chatcore.models import User
 from chatcore.validators import text_problem
 from convos_app.models import Conversation
-from convos_app.selectors.conversations import CONVERSATION_NOT_FOUND
 from tags_app.models import TAG_MAX_LENGTH, Tag, TaggedConversation
 
 TAG_NOT_FOUND = "Tag not found"
 TAG_ALREADY_EXISTS = "Tag already exists"
-TAG_REQUIRED = "tag is required"
-TAG_MUST_BE_STRING = "tag must be a string"
-TAG_TOO_LONG = f"tag must be at most {TAG_MAX_LENGTH} characters"
 TOO_MANY_TAGS = "A conversation can carry at most {limit} tags"
 MAX_TAGS_PER_CONVERSATION = 100
 
 _UNSET = object()
 
 
+def tag_name_normalize(raw: str) -> str:
+    """The one normal form of a label, for every door: NFC, then stripped.
+
+    NFC first, so "Cafe" + U+0301 COMBINING ACUTE ACCENT (decomposed, as macOS file names and
+    some exports write it) and "Café" are one label, for the exact-match lookups and the unique
+    constraint alike.
+    """
+    return unicodedata.normalize("NFC", raw).strip()
+
+
 def tag_name_clean(raw: object, *, field: str = "tag") -> str:
-    """The stored form of a label: a string, NFC-normalised, stripped, 1..255 characters."""
+    """The stored form of a label from the API: a string, normalised, 1..255 characters."""
     if not isinstance(raw, str):
         raise InvalidInput(f"{field} must be a string")
-    name = unicodedata.normalize("NFC", raw).strip()
+    name = tag_name_normalize(raw)
     if not name:
         raise InvalidInput(f"{field} is required")
     problem = text_problem(name)
@@ -59,17 +66,6 @@ def tag_name_clean(raw: object, *, field: str = "tag") -> str:
 
 def _lock_user(user: User) -> None:
     User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
-
-
-def _lock_conversation(*, user: User, conversation_id: str) -> Conversation:
-    conversation = (
-        Conversation.objects.select_for_update()
-        .filter(user=user, conversation_id=conversation_id)
-        .first()
-    )
-    if conversation is None:
-        raise NotFound(CONVERSATION_NOT_FOUND)
-    return conversation
 
 
 def _tag_get(*, user: User, name: str, lock: bool = False) -> Tag:
@@ -142,28 +138,38 @@ def tag_links_copy(*, source: Conversation, targets: Sequence[Conversation]) -> 
     tag_counts_add(dict.fromkeys(tag_pks, len(targets)))
 
 
-def tag_links_add_by_name(*, conversation: Conversation, names: Sequence[str]) -> None:
-    """Tag a conversation nobody else is changing (e.g. one being imported), creating tags.
+def _import_label(raw: object) -> str | None:
+    """A label from a file rather than a client: normalised like the API's, but an overlong
+    one is cut to the column instead of failing the whole file, and an unusable one dropped."""
+    if not isinstance(raw, str):
+        return None
+    name = tag_name_normalize(raw)[:TAG_MAX_LENGTH].rstrip()
+    return name if name and text_problem(name) is None else None
 
-    Labels are cleaned; ones the conversation already carries are skipped. Runs in its own
-    atomic block and takes the owner's tag lock.
+
+def tag_links_add_new(*, user: User, names_by_conversation: Mapping[int, Sequence[object]]) -> None:
+    """Tag conversations nobody else can see yet (an import's, the demo's), creating tags.
+
+    ``names_by_conversation`` maps a new conversation's primary key to its labels, which are
+    normalised like the API's (``tag_name_normalize``), so an imported decomposed "Café" lands
+    on the user's existing composed one. Set-based whatever the number of conversations: the
+    user lock (the same lock order as every tag write), one read and one insert of tags, one
+    insert of links, one count UPDATE per distinct delta. Every link is new, so counts rise by
+    exactly the links inserted. Call inside the caller's transaction.
     """
-    cleaned = list(dict.fromkeys(tag_name_clean(name) for name in names))
-    if not cleaned:
+    links: list[tuple[int, str]] = []
+    for conversation_pk, raw_names in names_by_conversation.items():
+        labels = dict.fromkeys(label for label in map(_import_label, raw_names) if label)
+        links.extend((conversation_pk, label) for label in labels)
+    if not links:
         return
-    with transaction.atomic():
-        _lock_user(conversation.user)
-        tags = tags_get_or_create(user=conversation.user, names=cleaned)
-        present = set(
-            TaggedConversation.objects.filter(conversation=conversation).values_list(
-                "tag_id", flat=True
-            )
-        )
-        new = [tags[name] for name in cleaned if tags[name].pk not in present]
-        TaggedConversation.objects.bulk_create(
-            [TaggedConversation(tag=tag, conversation=conversation) for tag in new]
-        )
-        tag_counts_add({tag.pk: 1 for tag in new})
+    _lock_user(user)
+    tags = tags_get_or_create(user=user, names=list(dict.fromkeys(name for _, name in links)))
+    TaggedConversation.objects.bulk_create(
+        [TaggedConversation(tag_id=tags[name].pk, conversation_id=pk) for pk, name in links],
+        batch_size=1000,
+    )
+    tag_counts_add(Counter(tags[name].pk for _, name in links))
 
 
 def tag_counts_release(*, conversation_pks: Sequence[int]) -> None:
@@ -179,19 +185,6 @@ def tag_counts_release(*, conversation_pks: Sequence[int]) -> None:
         .order_by("tag_id")
     )
     tag_counts_add({row["tag_id"]: -row["n"] for row in rows})
-
-
-def tag_counts_recount(*, user: User | None = None) -> int:
-    """Recompute counts from the link rows (repair tool for admin/import); rows changed."""
-    actual = (
-        TaggedConversation.objects.filter(tag=OuterRef("pk"))
-        .order_by()
-        .values("tag")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    queryset = Tag.objects.all() if user is None else Tag.objects.filter(user=user)
-    return queryset.update(count=Coalesce(Subquery(actual), 0))
 
 
 # --- Tag CRUD ---------------------------------------------------------------------------------
@@ -222,7 +215,7 @@ def tag_create(
     _lock_user(user)
     conversation = None
     if add_to_conversation and conversation_id:
-        conversation = _lock_conversation(user=user, conversation_id=conversation_id)
+        conversation = Conversation.objects.access(user, conversation_id, lock=True)
     tag = Tag.objects.filter(user=user, name=name).first()
     created = tag is None
     if tag is None:
@@ -321,7 +314,7 @@ def conversation_tags_set(
     if len(cleaned) > MAX_TAGS_PER_CONVERSATION:
         raise InvalidInput(TOO_MANY_TAGS.format(limit=MAX_TAGS_PER_CONVERSATION))
     _lock_user(user)
-    conversation = _lock_conversation(user=user, conversation_id=conversation_id)
+    conversation = Conversation.objects.access(user, conversation_id, lock=True)
     old = set(
         TaggedConversation.objects.filter(conversation=conversation).values_list(
             "tag_id", flat=True
@@ -353,7 +346,7 @@ def conversation_tag_add(*, user: User, conversation_id: str, name: object) -> l
     """Add one tag to a conversation (the seed's POST), creating it if needed; idempotent."""
     cleaned = tag_name_clean(name)
     _lock_user(user)
-    conversation = _lock_conversation(user=user, conversation_id=conversation_id)
+    conversation = Conversation.objects.access(user, conversation_id, lock=True)
     tag = tags_get_or_create(user=user, names=[cleaned])[cleaned]
     present = TaggedConversation.objects.filter(conversation=conversation)
     if present.count() >= MAX_TAGS_PER_CONVERSATION and not present.filter(tag=tag).exists():

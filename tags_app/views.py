@@ -1,13 +1,15 @@
-"""Tags API (spec §3 with decisions.md): the user's tags and the tags on a conversation."""
+"""Tags API: the user's tags and the tags on a conversation."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from convos_app.serializers.conversations import validated
+from chatcore.schema import ERROR
+from chatcore.serializers import validated
+from chatcore.viewsets import ApiViewSet
 from tags_app import selectors, services
 from tags_app.serializers import (
     ConversationTagAddInputSerializer,
@@ -20,14 +22,13 @@ from tags_app.serializers import (
     TagUpdateInputSerializer,
 )
 
-ERROR = OpenApiResponse(description='`{"error": "..."}`')
 TAG_NAMES = TagNamesSerializer(child=TagNamesSerializer.child)
 _UNSET = services._UNSET
 SORT_FIELDS = list(selectors.TAG_SORT_FIELDS)
 SORT_ORDERS = list(selectors.TAG_SORT_ORDERS)
 
 
-class TagViewSet(viewsets.ViewSet):
+class TagViewSet(ApiViewSet):
     """The user's tags. ``:tag`` path segments are URL-decoded labels (slashes allowed)."""
 
     @extend_schema(responses={200: TagSerializer(many=True)})
@@ -86,7 +87,7 @@ class TagViewSet(viewsets.ViewSet):
         return Response(TagSerializer(deleted).data)
 
 
-class ConversationTagViewSet(viewsets.ViewSet):
+class ConversationTagViewSet(ApiViewSet):
     """The tags on one of the user's conversations: PUT replaces the list, POST adds one."""
 
     @extend_schema(

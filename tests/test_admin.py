@@ -213,7 +213,7 @@ def test_import_page_imports_for_the_target_user_and_reports_counts(staff_client
     url = reverse("admin:convos_app_conversation_import")
     assert staff_client.get(url).status_code == 200
     upload = SimpleUploadedFile(
-        "anything.bin", (FIXTURES / "chatgpt-modern-export.json").read_bytes()
+        "anything.bin", (FIXTURES / "chatgpt" / "modern-export.json").read_bytes()
     )
 
     response = staff_client.post(
@@ -222,9 +222,13 @@ def test_import_page_imports_for_the_target_user_and_reports_counts(staff_client
 
     body = response.content.decode()
     assert "Imported 2 conversation(s) and 6 message(s) (chatgpt) for alice@example.com" in body
-    assert "Skipped #1 &#x27;Corrupted entry&#x27;: Conversation has no message mapping" in body
+    assert "Skipped #1 &#x27;Half-synced chat&#x27;: Conversation has no message mapping" in body
+    assert (
+        "Skipped #3 &#x27;Draft from the mobile app&#x27;: Conversation has no valid create_time"
+        in body
+    )
     assert Conversation.objects.filter(user=user).count() == 2
-    root = Message.objects.get(user=user, text="How do I roll back the deploy?")
+    root = Message.objects.get(user=user, text="My starter smells like nail polish. Is it dead?")
     assert root.parent_message_id == NO_PARENT
 
 

@@ -1,6 +1,7 @@
-"""Every failure answers the one JSON error shape (design D10); bad bodies never reach the DB."""
+"""Every failure answers the one JSON error shape; bad bodies never reach the DB."""
 
 import json
+import uuid
 
 import pytest
 from django.test import override_settings
@@ -111,3 +112,109 @@ def test_unexpected_exception_is_500_without_internals(client):
     assert r.status_code == 500
     assert r.json() == {"error": "Internal server error"}
     assert b"hunter2" not in r.content
+
+
+# --- One 400 shape on every endpoint: ``error`` sentence + ``fields`` of dotted wire keys -------
+def test_nested_field_errors_have_dotted_keys_in_the_convos_api(auth_client):
+    r = auth_client.post("/api/convos/update", {"arg": {"title": "x"}}, format="json")
+    assert r.status_code == 400
+    assert r.json() == {
+        "error": "conversationId is required",
+        "fields": {"arg.conversationId": ["conversationId is required"]},
+    }
+
+
+def test_list_item_errors_have_dotted_keys_in_the_tags_api(auth_client):
+    r = auth_client.put("/api/tags/convo/any-id", {"tags": ["ok", 1]}, format="json")
+    assert r.status_code == 400
+    assert r.json() == {
+        "error": "tags must be a string",
+        "fields": {"tags.1": ["tags must be a string"]},
+    }
+
+
+def test_nested_field_errors_have_dotted_keys_in_the_messages_api(auth_client):
+    """A fixed LibreChat sentence as ``error``; the usual sentence and ``fields`` still say
+    what was wrong, in the same shape."""
+    r = auth_client.put(
+        f"/api/messages/{uuid.uuid4()}/{uuid.uuid4()}/feedback",
+        {"feedback": {"rating": "meh"}},
+        format="json",
+    )
+    assert r.status_code == 400
+    assert r.json() == {
+        "error": "Invalid feedback",
+        "message": 'feedback.rating: "meh" is not a valid choice',
+        "fields": {"feedback.rating": ['"meh" is not a valid choice.']},
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "expected"),
+    [
+        (
+            f"/api/messages/{uuid.uuid4()}",
+            {"text": 5},
+            {"error": "text: Must be a string", "fields": {"text": ["Must be a string."]}},
+        ),
+        (
+            "/api/chats",
+            {"title": 5},
+            {"error": "title: Must be a string", "fields": {"title": ["Must be a string."]}},
+        ),
+        (
+            "/api/convos/duplicate",
+            {"conversationId": 5},
+            {
+                "error": "conversationId must be a string",
+                "fields": {"conversationId": ["conversationId must be a string"]},
+            },
+        ),
+        (
+            "/api/tags",
+            {"tag": 5},
+            {"error": "tag must be a string", "fields": {"tag": ["tag must be a string"]}},
+        ),
+    ],
+)
+def test_top_level_field_errors_have_the_same_shape_in_every_app(auth_client, path, body, expected):
+    r = auth_client.post(path, body, format="json")
+    assert r.status_code == 400
+    assert r.json() == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "error"),
+    [
+        ("/api/convos/update", "Request body must be a JSON object"),
+        (f"/api/messages/{uuid.uuid4()}", "Invalid data. Expected a dictionary, but got list."),
+        ("/api/messages/00000000-0000-0000-0000-000000000000/x/feedback", None),
+    ],
+)
+def test_errors_that_belong_to_no_key_have_no_fields(auth_client, path, error):
+    method = "put" if path.endswith("feedback") else "post"
+    r = getattr(auth_client, method)(path, [1], format="json")
+    assert r.status_code == 400
+    body = r.json()
+    assert "fields" not in body
+    if error is not None:
+        assert body == {"error": error}
+
+
+def test_query_string_errors_use_the_same_shape(auth_client):
+    r = auth_client.get("/api/messages?pageSize=0")
+    assert (r.status_code, r.json()) == (
+        400,
+        {
+            "error": "pageSize must be a positive integer",
+            "fields": {"pageSize": ["Must be a positive integer."]},
+        },
+    )
+    r = auth_client.get("/api/tags/list?pageSize=x")
+    assert (r.status_code, r.json()) == (
+        400,
+        {
+            "error": "pageSize must be a positive integer",
+            "fields": {"pageSize": ["Must be a positive integer."]},
+        },
+    )

@@ -41,7 +41,7 @@ def fixture_file(name: str):
 
 @pytest.mark.django_db
 def test_import_chatgpt_export_answers_201_with_counts(auth_client, user):
-    response = auth_client.post(URL, {"file": fixture_file("chatgpt-modern-export.json")})
+    response = auth_client.post(URL, {"file": fixture_file("chatgpt/modern-export.json")})
 
     assert response.status_code == 201, response.json()
     assert response.json() == {
@@ -51,9 +51,14 @@ def test_import_chatgpt_export_answers_201_with_counts(auth_client, user):
         "skipped": [
             {
                 "index": 1,
-                "title": "Corrupted entry",
+                "title": "Half-synced chat",
                 "reason": "Conversation has no message mapping",
-            }
+            },
+            {
+                "index": 3,
+                "title": "Draft from the mobile app",
+                "reason": "Conversation has no valid create_time",
+            },
         ],
     }
     assert Conversation.objects.filter(user=user).count() == 2
@@ -61,7 +66,7 @@ def test_import_chatgpt_export_answers_201_with_counts(auth_client, user):
 
 @pytest.mark.django_db
 def test_format_comes_from_content_not_name_or_type(auth_client, user):
-    data = (FIXTURES / "librechat-linear.json").read_bytes()
+    data = (FIXTURES / "librechat" / "linear.json").read_bytes()
     response = auth_client.post(URL, {"file": upload("notes.txt", data, "text/plain")})
     assert response.status_code == 201, response.json()
     assert response.json()["messages"] == 2
@@ -96,7 +101,7 @@ def test_missing_file_part_is_a_400(auth_client):
 
 @pytest.mark.django_db
 def test_file_size_limit_is_exact_and_answers_413(auth_client, user, settings):
-    content = (FIXTURES / "librechat-linear.json").read_bytes()
+    content = (FIXTURES / "librechat" / "linear.json").read_bytes()
     settings.CONVERSATION_IMPORT_MAX_FILE_SIZE_BYTES = len(content)
     ok = auth_client.post(URL, {"file": upload("a.json", content)})
     assert ok.status_code == 201, ok.json()
@@ -110,8 +115,8 @@ def test_file_size_limit_is_exact_and_answers_413(auth_client, user, settings):
 
 @pytest.mark.django_db
 def test_user_and_ip_rate_limits_answer_429(user, other_user, settings):
-    settings.IMPORT_USER_MAX = 2
-    settings.IMPORT_IP_MAX = 4  # every request that reaches the user limit counts here too
+    # every request that reaches the user limit counts against the IP limit too
+    settings.CONVERSATION_IMPORT_RATES = {"user": (2, 900), "ip": (4, 900)}
     alice, mallory = bearer_client(user), bearer_client(other_user)
     for _ in range(2):
         assert alice.post(URL, {"file": upload("x.json", b"[]")}).status_code == 400
@@ -129,7 +134,7 @@ def test_user_and_ip_rate_limits_answer_429(user, other_user, settings):
 
 @pytest.mark.django_db
 def test_import_requires_authentication(api_client):
-    response = api_client.post(URL, {"file": fixture_file("librechat-linear.json")})
+    response = api_client.post(URL, {"file": fixture_file("librechat/linear.json")})
     assert response.status_code == 401
     assert not Conversation.objects.exists()
 

@@ -24,17 +24,25 @@ def run(name: str, *args: str) -> tuple[str, str]:
 def test_import_command_imports_files_and_prints_a_summary(user):
     out, err = run(
         "import_conversations",
-        str(FIXTURES / "chatgpt-export.json"),
-        str(FIXTURES / "chatgpt-modern-export.json"),
+        str(FIXTURES / "chatgpt" / "export.json"),
+        str(FIXTURES / "chatgpt" / "modern-export.json"),
         "--user",
         "ALICE@example.com",
     )
 
-    assert f"{FIXTURES / 'chatgpt-export.json'}: imported 2 conversations, 19 messages" in out
-    assert "skipped #1 'Corrupted entry': Conversation has no message mapping" in out
-    assert "Total: 4 conversations, 25 messages, 1 skipped" in out
+    # tests/fixtures/imports/chatgpt: export.json holds 2 conversations of 9 + 4 messages;
+    # modern-export.json 2 of 4 + 2 messages and 2 broken entries (#1 and #3)
+    export, modern = (
+        FIXTURES / "chatgpt" / "export.json",
+        FIXTURES / "chatgpt" / "modern-export.json",
+    )
+    assert f"{export}: imported 2 conversations, 13 messages" in out
+    assert f"{modern}: imported 2 conversations, 6 messages" in out
+    assert "skipped #1 'Half-synced chat': Conversation has no message mapping" in out
+    assert "skipped #3 'Draft from the mobile app': Conversation has no valid create_time" in out
+    assert "Total: 4 conversations, 19 messages, 2 skipped" in out
     assert "4 conversations" not in err  # progress lines are per file
-    assert "2 conversations, 19 messages" in err  # final progress line (not a TTY: plain)
+    assert "2 conversations, 13 messages" in err  # final progress line (not a TTY: plain)
     assert Conversation.objects.filter(user=user).count() == 4
 
 
@@ -42,7 +50,7 @@ def test_import_command_imports_files_and_prints_a_summary(user):
 def test_import_command_dry_run_writes_nothing(user):
     out, _ = run(
         "import_conversations",
-        str(FIXTURES / "librechat-tree.json"),
+        str(FIXTURES / "librechat" / "tree.json"),
         "--user",
         user.email,
         "--dry-run",

@@ -9,10 +9,10 @@ import pytest
 from django.utils import timezone
 
 from chatcore.models import NO_PARENT
+from chatcore.serializers import iso
 from chatcore.tokens import count_tokens
 from convos_app.models import Conversation
 from messages_app.models import ContentPart, Message
-from messages_app.serializers.messages import iso
 from tests.factories import ConversationFactory, MessageFactory
 
 

@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from chatcore.serializers import iso
 from messages_app.models import Feedback
 from messages_app.selectors.messages import message_list_for_conversation
-from messages_app.serializers.messages import MessageSerializer, iso
+from messages_app.serializers.messages import MessageSerializer
 from tests.factories import (
     ContentPartFactory,
     ConversationFactory,

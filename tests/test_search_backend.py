@@ -16,7 +16,9 @@ from chatcore.errors import InvalidInput
 from chatcore.search import api
 from chatcore.search.models import SearchDocument
 from convos_app.models import Conversation
+from convos_app.search import conversation_search_pks
 from messages_app.models import Message
+from messages_app.search import message_search
 from tests.factories import ContentPartFactory, ConversationFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db
@@ -168,10 +170,10 @@ def test_date_order_is_not_capped(user, lynx_history, rank_candidates):
 
 def test_capped_search_pages_end_at_the_cap(user, lynx_history, rank_candidates):
     rank_candidates(3)
-    first = api.message_search(user=user, query="lynx", page_size=2)
+    first = message_search(user=user, query="lynx", page_size=2)
     assert (len(first.hits), first.total) == (2, 3)
     assert first.next_cursor
-    second = api.message_search(user=user, query="lynx", cursor=first.next_cursor, page_size=2)
+    second = message_search(user=user, query="lynx", cursor=first.next_cursor, page_size=2)
     assert (len(second.hits), second.total, second.next_cursor) == (1, 3, None)
     # The two pages together are exactly the three newest matches; the oldest is never reached.
     assert {h.message_pk for h in first.hits + second.hits} == {m.pk for m in lynx_history[1]}
@@ -182,7 +184,7 @@ def test_conversation_search_is_not_limited_by_the_rank_cap(user, rank_candidate
     newer = ConversationFactory(user=user, title="Misc")
     say(newer, "an ocelot again")
     rank_candidates(1)
-    assert api.conversation_search_pks(user=user, query="ocelot") == sorted([older.pk, newer.pk])
+    assert conversation_search_pks(user=user, query="ocelot") == sorted([older.pk, newer.pk])
 
 
 @pytest.mark.parametrize("query", ["heron", "heron -grey", '"grey heron"', "her", "pond or lake"])
@@ -199,7 +201,7 @@ def test_walk_and_index_shapes_find_the_same(user, other_user, monkeypatch, quer
         cursor.execute("ANALYZE chatcore_search_document")  # the walk needs statistics
     shapes = {}
     for label, fraction in (("walk", 0.0), ("index", 2.0)):
-        monkeypatch.setattr("chatcore.search.backend.WALK_MIN_FRACTION", fraction)
+        monkeypatch.setattr("chatcore.search.ranking.WALK_MIN_FRACTION", fraction)
         sqs = SearchQuerySet().models(Message).filter(owner=user.pk, content=query)
         with CaptureQueriesContext(connection) as captured:
             shapes[label] = ([(int(r.pk), round(r.score, 6)) for r in sqs], sqs.count())
@@ -286,24 +288,27 @@ def test_highlight_marks_emoji_only_when_asked_for(convo, user):
 
 
 @pytest.mark.parametrize(
-    "query",
+    ("query", "finds"),
     [
-        "a & b | !c",
-        "'",
-        '"',
-        "\\",
-        ":*",
-        "<->",
-        "foo:*",
-        "(((",
-        "a <-> b",
-        "!!x",
-        "'; drop table x; --",
+        ("a & b | !c", False),  # the words a, b, c: there is no "a"
+        ("'", False),
+        ('"', False),
+        ("\\", False),
+        (":*", False),
+        ("<->", False),
+        ("foo:*", True),  # the word foo
+        ("(((", False),
+        ("a <-> b", False),
+        ("!!x", True),  # the word x
+        ("'; drop table x; --", False),  # the words drop, table, x
     ],
 )
-def test_tsquery_syntax_in_user_text_is_harmless(convo, user, query):
+def test_tsquery_syntax_in_user_text_is_harmless(convo, user, query, finds):
+    # Operators and quotes are punctuation to the search: no error, and the words left over
+    # find exactly the messages containing them.
     say(convo, "plain words b c foo x")
-    SearchQuerySet().filter(owner=user.pk, content=query).count()
+    assert texts(user, query) == (["plain words b c foo x"] if finds else [])
+    assert SearchQuerySet().filter(owner=user.pk, content=query).count() == int(finds)
 
 
 def test_check_query_rejections(convo):

@@ -1,5 +1,5 @@
 """Search operations: the GIN plan at scale, queued (after-commit) updates, a search outage,
-haystack's management commands, cascading deletes and ``GET /api/search/enable``."""
+haystack's management commands, deletes on every path and ``GET /api/search/enable``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import signals
 from django.test.utils import CaptureQueriesContext
 from haystack import connection_router, connections
 from haystack.query import SearchQuerySet
@@ -18,7 +19,9 @@ from chatcore.search import sync
 from chatcore.search.models import SearchDocument
 from chatcore.search.signals import TransactionalSignalProcessor
 from convos_app.models import Conversation
-from messages_app.models import Message
+from convos_app.search import remove_conversations
+from messages_app.models import ContentPart, Message
+from tags_app.models import TaggedConversation
 from tests.factories import ConversationFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db
@@ -116,9 +119,27 @@ def test_queued_connection_removes_after_commit(
         message = MessageFactory(conversation=convo, text="doomed-otter")
     assert found(user, "doomed-otter") == {message.pk}
     with django_capture_on_commit_callbacks(execute=True):
-        sync.remove_conversations([convo.pk])
+        remove_conversations([convo.pk])
         Conversation.objects.filter(pk=convo.pk).delete()
     assert found(user, "doomed-otter") == set()
+
+
+def test_queued_connection_removes_a_deleted_message_after_commit(
+    search_connections, user, django_capture_on_commit_callbacks
+):
+    # No database trigger reaches a remote engine: the processor sends the removal.
+    search_connections({"default": {"ENGINE": PG_ENGINE, "QUEUE_UPDATES": True}})
+    convo = ConversationFactory(user=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        kept = MessageFactory(conversation=convo, text="queued-marten kept")
+        doomed = MessageFactory(conversation=convo, text="queued-marten doomed")
+    assert found(user, "queued-marten") == {kept.pk, doomed.pk}
+    assert signals.post_delete.has_listeners(Message)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        doomed.delete()
+    assert len(callbacks) == 1  # the removal, queued for after the commit
+    callbacks[0]()
+    assert found(user, "queued-marten") == {kept.pk}
 
 
 def test_search_outage_never_fails_a_write(search_connections, user, caplog):
@@ -162,6 +183,28 @@ def test_documents_die_with_their_rows_on_every_delete_path(user, other_user):
     assert SearchDocument.objects.filter(user=other_user).count() == 2
     other_user.delete()
     assert not SearchDocument.objects.filter(user_id=other_user.pk).exists()
+
+
+def test_documents_go_with_bulk_and_cascading_deletes(user):
+    convo = ConversationFactory(user=user, title="bulk-puffin")
+    first = MessageFactory(conversation=convo, text="bulk-puffin one")
+    MessageFactory(conversation=convo, text="bulk-puffin two")
+    # Django's set-based delete without the collector, as the delete services use it.
+    Message.objects.filter(pk=first.pk)._raw_delete(using="default")
+    assert len(found(user, "bulk-puffin")) == 1
+    # The ORM cascade from the conversation to its messages.
+    Conversation.objects.filter(pk=convo.pk).delete()
+    assert found(user, "bulk-puffin") == set()
+    assert not SearchDocument.objects.filter(user=user).exists()
+
+
+def test_search_adds_no_delete_receivers_with_the_postgres_backend():
+    # A delete receiver would cost Django's deletion collector its fast path (it would load
+    # every deleted row); the database triggers make one unnecessary.
+    assert not sync.any_queued()
+    for model in (Message, Conversation, ContentPart, TaggedConversation):
+        assert not signals.post_delete.has_listeners(model)
+        assert not signals.pre_delete.has_listeners(model)
 
 
 # --- haystack's commands --------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Wire shapes of the auth endpoints (spec §4: LibreChat's login/refresh/user bodies)."""
+"""Wire shapes of the auth endpoints (LibreChat's login/refresh/user bodies)."""
 
 from rest_framework import serializers
 

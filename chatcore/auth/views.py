@@ -1,15 +1,14 @@
-"""Auth endpoints: register, login, refresh, logout, current user (spec §4)."""
+"""Auth endpoints: register, login, refresh, logout, current user (LibreChat's bodies)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import logout as session_logout
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from chatcore.auth import services
 from chatcore.auth.serializers import (
@@ -20,6 +19,10 @@ from chatcore.auth.serializers import (
     TokenResponseSerializer,
     UserSerializer,
 )
+from chatcore.schema import ERROR
+from chatcore.serializers import validated
+from chatcore.throttles import AuthRateThrottle
+from chatcore.viewsets import ApiViewSet
 
 
 def _token_response(pair: services.TokenPair, *, status_code: int = 200) -> Response:
@@ -40,10 +43,7 @@ def _token_response(pair: services.TokenPair, *, status_code: int = 200) -> Resp
 
 
 def _refresh_from(request: Request) -> str | None:
-    data = request.data if isinstance(request.data, dict) else {}
-    serializer = RefreshInputSerializer(data=data)
-    serializer.is_valid(raise_exception=True)
-    body = serializer.validated_data
+    body = validated(RefreshInputSerializer, request.data if isinstance(request.data, dict) else {})
     return (
         body.get("refreshToken")
         or body.get("refresh")
@@ -51,49 +51,45 @@ def _refresh_from(request: Request) -> str | None:
     )
 
 
-class PublicAuthViewSet(viewsets.ViewSet):
-    """Endpoints reachable without a token; throttled per client IP by scope."""
+class PublicAuthViewSet(ApiViewSet):
+    """Endpoints reachable without a token; throttled per client IP, one budget per action."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [AuthRateThrottle]
 
     @extend_schema(
         request=RegisterInputSerializer,
-        responses={
-            201: TokenResponseSerializer,
-            400: OpenApiResponse(description="Invalid input"),
-            409: OpenApiResponse(description="Email taken"),
-        },
+        responses={201: TokenResponseSerializer, 400: ERROR, 409: ERROR, 429: ERROR},
         auth=[],
     )
     def register(self, request: Request) -> Response:
-        serializer = RegisterInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = services.user_register(**serializer.validated_data)
-        pair = services.user_login(email=user.email, password=serializer.validated_data["password"])
+        body = validated(RegisterInputSerializer, request.data)
+        user = services.user_register(**body)
+        pair = services.user_login(email=user.email, password=body["password"])
         return _token_response(pair, status_code=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=LoginInputSerializer,
-        responses={200: TokenResponseSerializer, 401: OpenApiResponse(description="Bad login")},
+        responses={200: TokenResponseSerializer, 400: ERROR, 401: ERROR, 429: ERROR},
         auth=[],
     )
     def login(self, request: Request) -> Response:
-        serializer = LoginInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return _token_response(services.user_login(**serializer.validated_data))
+        body = validated(LoginInputSerializer, request.data)
+        return _token_response(services.user_login(**body))
 
     @extend_schema(
         request=RefreshInputSerializer,
-        responses={200: TokenResponseSerializer, 401: OpenApiResponse(description="Refused")},
+        responses={200: TokenResponseSerializer, 401: ERROR, 429: ERROR},
         auth=[],
     )
     def refresh(self, request: Request) -> Response:
         return _token_response(services.token_refresh(raw_refresh=_refresh_from(request)))
 
     @extend_schema(
-        request=RefreshInputSerializer, responses={200: MessageResponseSerializer}, auth=[]
+        request=RefreshInputSerializer,
+        responses={200: MessageResponseSerializer, 429: ERROR},
+        auth=[],
     )
     def logout(self, request: Request) -> Response:
         services.token_blacklist(raw_refresh=_refresh_from(request))
@@ -102,12 +98,8 @@ class PublicAuthViewSet(viewsets.ViewSet):
         response.delete_cookie(settings.REFRESH_COOKIE_NAME, path="/api/auth/")
         return response
 
-    def get_throttles(self):  # scope per action: login, register, refresh, logout
-        self.throttle_scope = "login" if self.action == "logout" else self.action
-        return super().get_throttles()
 
-
-class CurrentUserViewSet(viewsets.ViewSet):
+class CurrentUserViewSet(ApiViewSet):
     @extend_schema(responses={200: UserSerializer})
     def retrieve(self, request: Request) -> Response:
         return Response(UserSerializer(request.user).data)

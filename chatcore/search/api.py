@@ -1,42 +1,45 @@
-"""What the API's selectors ask of search, through haystack (so the engine is swappable).
+"""What the apps' selectors ask of search, through haystack (so the engine is swappable).
 
-Every function takes the requesting user and puts the owner filter into the query itself;
-the PostgreSQL backend refuses any search without one (``REQUIRE_OWNER``).
+Model-agnostic: the caller names the models to search (``messages_app.search``,
+``convos_app.search``). Every function takes the requesting user and puts the owner filter
+into the query itself; the PostgreSQL backend refuses any search without one
+(``REQUIRE_OWNER``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.core import signing
+from django.db.models import Model
 from haystack import connections
+from haystack.constants import DOCUMENT_FIELD
 from haystack.query import SearchQuerySet
+from haystack.utils import get_model_ct
 
 from chatcore.errors import InvalidCursor, InvalidInput
 from chatcore.models import User
+from chatcore.pagination import open_cursor, sign_cursor
 from chatcore.validators import text_problem
 
 QUERY_TOO_LONG = "Search query is too long (at most {limit} characters)"
 QUERY_INVALID = "Search query contains invalid characters"
 QUERY_EMPTY = "Search query has no searchable words"
-CURSOR_SALT = "chatcore.search.cursor"
-# Conversation search collects the conversations of at most this many matching documents,
-# newest first (the list is shown by date, so recency, not relevance, decides what is kept).
-CONVERSATION_SEARCH_MAX_DOCUMENTS = 10_000
 
 
 @dataclass(frozen=True)
-class MessageHit:
-    message_pk: int
+class Hit:
+    pk: int
     score: float
-    snippet: str | None
+    snippet: str | None  # HTML-escaped, matches in ``<mark>``; None when the text has none
 
 
 @dataclass(frozen=True)
-class MessageHitPage:
-    hits: list[MessageHit]
+class HitPage:
+    hits: list[Hit]
     total: int
     next_cursor: str | None
 
@@ -58,7 +61,7 @@ def search_enabled() -> bool:
 
 def check_query(raw: str) -> str:
     """The query stripped, or ``InvalidInput``: over the length limit, NUL bytes or lone
-    surrogates (reliability V3), or nothing searchable once parsed (``"--"``, ``"&&"``)."""
+    surrogates, or nothing searchable once parsed (``"--"``, ``"&&"``)."""
     limit = settings.SEARCH_QUERY_MAX_CHARS
     if len(raw) > limit:
         raise InvalidInput(QUERY_TOO_LONG.format(limit=limit))
@@ -72,70 +75,80 @@ def check_query(raw: str) -> str:
     return text
 
 
-def _scope(user: User, text: str) -> str:
-    return f"{user.pk}:{text}"
+def _scope(user: User, text: str, models: Iterable[type[Model]], filters: Mapping[str, Any]) -> str:
+    """What a cursor is bound to: the user, the models, the fixed filters and the query, so
+    it cannot be replayed against another search."""
+    kinds = ",".join(sorted(get_model_ct(model) for model in models))
+    return f"search:{kinds}:{json.dumps(filters, sort_keys=True, default=str)}:{user.pk}:{text}"
 
 
-def _decode_offset(cursor: str | None, scope: str) -> int:
+def _offset(cursor: str | None, scope: str) -> int:
     if not cursor:
         return 0
-    try:
-        payload = signing.loads(cursor, salt=CURSOR_SALT)
-        if payload["s"] != scope:
-            raise ValueError("cursor of another search")
-        return max(0, int(payload["o"]))
-    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
-        raise InvalidCursor() from exc
+    payload = open_cursor(cursor, scope=scope)
+    offset = payload.get("o")
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise InvalidCursor()
+    return offset
 
 
-def message_search(
-    *, user: User, query: str, cursor: str | None = None, page_size: int = 25
-) -> MessageHitPage:
-    """One ranked page of ``user``'s messages matching ``query`` (websearch syntax), with
-    highlight snippets. The cursor is signed and bound to this user and query."""
-    from messages_app.models import Message
-
+def ranked_page(
+    *,
+    user: User,
+    query: str,
+    models: Iterable[type[Model]],
+    filters: Mapping[str, Any] | None = None,
+    cursor: str | None = None,
+    page_size: int = 25,
+) -> HitPage:
+    """One relevance-ranked page of ``user``'s documents of ``models`` matching ``query``
+    (websearch syntax) and ``filters``, with highlight snippets of the document text. The
+    cursor is an offset, signed and bound to this search (``chatcore.pagination``)."""
+    models = list(models)
+    filters = dict(filters or {})
     text = check_query(query)
-    scope = _scope(user, text)
-    offset = _decode_offset(cursor, scope)
-    sqs = (
-        SearchQuerySet()
-        .models(Message)
-        .filter(owner=user.pk)
-        .filter(temporary=False)
-        .filter(content=text)
-        .highlight()
-    )
+    scope = _scope(user, text, models, filters)
+    offset = _offset(cursor, scope)
+    sqs = SearchQuerySet().models(*models).filter(owner=user.pk)
+    if filters:
+        sqs = sqs.filter(**filters)
+    sqs = sqs.filter(content=text).highlight()
     results = list(sqs[offset : offset + page_size])
     total = sqs.count()
     hits = [
-        MessageHit(
-            message_pk=int(result.pk),
+        Hit(
+            pk=int(result.pk),
             score=float(result.score or 0),
-            snippet=((result.highlighted or {}).get("text") or [None])[0],
+            snippet=((result.highlighted or {}).get(DOCUMENT_FIELD) or [None])[0],
         )
         for result in results
     ]
     next_offset = offset + len(results)
     next_cursor = None
     if results and next_offset < total:
-        next_cursor = signing.dumps({"s": scope, "o": next_offset}, salt=CURSOR_SALT, compress=True)
-    return MessageHitPage(hits=hits, total=total, next_cursor=next_cursor)
+        next_cursor = sign_cursor(scope=scope, payload={"o": next_offset})
+    return HitPage(hits=hits, total=total, next_cursor=next_cursor)
 
 
-def conversation_search_pks(*, user: User, query: str) -> Sequence[int]:
-    """Primary keys of ``user``'s conversations whose title or any message matches ``query``
-    (archived ones included: the list's own filters decide what is shown)."""
-    from convos_app.models import Conversation
-    from messages_app.models import Message
-
+def field_values(
+    *,
+    user: User,
+    query: str,
+    models: Iterable[type[Model]],
+    field: str,
+    limit: int,
+    order_by: str = "-updated_at",
+) -> list[Any]:
+    """``field`` of the first ``limit`` of ``user``'s documents of ``models`` matching
+    ``query``, in ``order_by`` order (ordering by a field, not by relevance, is never capped
+    by the backend's rank candidates)."""
     text = check_query(query)
     sqs = (
         SearchQuerySet()
-        .models(Conversation, Message)
+        .models(*models)
         .filter(owner=user.pk)
         .filter(content=text)
-        .order_by("-updated_at")
-        .values_list("conversation_pk", flat=True)
+        .order_by(order_by)
+        .values_list(field, flat=True)
     )
-    return sorted({int(pk) for pk in sqs[:CONVERSATION_SEARCH_MAX_DOCUMENTS] if pk is not None})
+    return list(sqs[:limit])

@@ -1,11 +1,14 @@
-"""The document table of the PostgreSQL search backend (design D12).
+"""The document table of the PostgreSQL search backend.
 
 One row per indexed object, in the same database as the data, so an index write joins the
-transaction of the data write. The owner, conversation and message columns carry foreign keys
-declared ``ON DELETE CASCADE`` in the database (migration ``chatcore.0002``): whatever path
-deletes a user, a conversation or a message — ORM, raw set-based SQL, cascade — its documents
-go in the same statement. Django sees them as ``DO_NOTHING`` so its deletion collector keeps
-its fast path and never loads documents.
+transaction of the data write. A document names its object generically (``django_ct``,
+``django_id``), its owner (``user``, a foreign key declared ``ON DELETE CASCADE`` in the
+database by migration ``chatcore.0002``) and optionally a group (``group_id``: whatever an
+index's ``GroupField`` holds; for chat data the conversation). The kernel holds no foreign key
+into the apps: each app removes its documents with a statement-level trigger on its own table
+(``chatcore.search.triggers``), so whatever path deletes a row — ORM, raw set-based SQL, a
+cascade — its documents go in the same statement. Django sees ``user`` as ``DO_NOTHING``, so
+its deletion collector keeps its fast path and never loads documents.
 """
 
 from __future__ import annotations
@@ -28,23 +31,11 @@ class SearchDocument(models.Model):
         db_index=False,
         related_name="+",
     )
-    conversation = models.ForeignKey(
-        "convos_app.Conversation",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        related_name="+",
-    )
-    message = models.ForeignKey(
-        "messages_app.Message",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        related_name="+",
-    )
+    # The index's GroupField value: "every document of these groups" is one indexed DELETE.
+    group_id = models.BigIntegerField(null=True)
     # The indexed text as written (capped): what highlighting cuts snippets from.
     body = models.TextField(default="", blank=True)
-    # to_tsvector of the normalised body plus one owner lexeme (see backend.owner_lexeme).
+    # to_tsvector of the normalised body plus one owner lexeme (see fields.owner_lexeme).
     vector = SearchVectorField()
     # Every other prepared field of the index, for filters, ordering and stored results.
     data = models.JSONField(default=dict)
@@ -59,8 +50,9 @@ class SearchDocument(models.Model):
         ]
         indexes = [
             GinIndex(fields=["vector"], name="search_doc_vector"),
+            models.Index(fields=["group_id"], name="search_doc_group"),
             # A user's documents newest first, in the order ranked searches pick candidates:
-            # lets a common word's search stop after the rank cap (backend._conditions).
+            # lets a common word's search stop after the rank cap (ranking._conditions).
             models.Index(
                 F("user"),
                 F("updated_at").desc(nulls_last=True),

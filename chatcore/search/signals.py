@@ -2,17 +2,15 @@
 
 Haystack's ``RealtimeSignalProcessor`` listens to every model's ``post_delete``, which makes
 Django's deletion collector load every row it deletes (no fast path) and still misses
-``QuerySet.update()`` and ``bulk_create``. This one listens only to the models that feed the
-search documents and routes through ``chatcore.search.sync``: the index write happens in the
-same transaction as the save (or after commit for a queued connection).
+``QuerySet.update()`` and ``bulk_create``. This one listens only to the senders the apps
+declared in ``chatcore.search.registry`` and routes through ``chatcore.search.sync``: the
+index write happens in the same transaction as the save (or after commit for a queued
+connection).
 
-Part and tag-link deletes are not listened to: a receiver would cost Django's fast delete of
-every message's parts and every conversation's links (parts only die with their message; a
-service that unlinks tags in bulk calls ``sync.index_conversations``). Deletes need no
-signal with the PostgreSQL backend — documents cascade in the database — so
-``post_delete`` is connected only when some connection is queued (a remote engine). Bulk
-paths (import, fork, duplicate, seeding) and ``QuerySet.update()`` call the ``sync`` helpers
-themselves.
+Deletes need no signal with the PostgreSQL backend — a trigger on each indexed table removes
+the documents (``chatcore.search.triggers``) — so ``post_delete`` is connected only when some
+connection is queued (a remote engine). Bulk paths (import, fork, duplicate, seeding) and
+``QuerySet.update()`` call the apps' ``search`` helpers themselves.
 """
 
 from __future__ import annotations
@@ -22,73 +20,55 @@ from typing import Any
 from django.db.models import signals
 from haystack.signals import BaseSignalProcessor
 
-from chatcore.search import sync
+from chatcore.search import registry, sync
+from chatcore.search.registry import Feed
 
 
 class TransactionalSignalProcessor(BaseSignalProcessor):
     def setup(self) -> None:
-        from convos_app.models import Conversation
-        from messages_app.models import ContentPart, Message
-        from tags_app.models import TaggedConversation
-
         self._deletes = sync.any_queued()
-        signals.post_save.connect(self.message_saved, sender=Message)
-        signals.post_save.connect(self.conversation_saved, sender=Conversation)
-        signals.post_save.connect(self.part_changed, sender=ContentPart)
-        signals.post_save.connect(self.tag_link_changed, sender=TaggedConversation)
-        signals.m2m_changed.connect(self.tags_changed, sender=TaggedConversation)
-        if self._deletes:
-            signals.post_delete.connect(self.message_deleted, sender=Message)
-            signals.post_delete.connect(self.conversation_deleted, sender=Conversation)
+        registry.subscribe(self)
 
     def teardown(self) -> None:
-        from convos_app.models import Conversation
-        from messages_app.models import ContentPart, Message
-        from tags_app.models import TaggedConversation
+        registry.unsubscribe(self)
+        for feed in registry.all_feeds():
+            signal, receiver = self._receiver(feed.kind)
+            signal.disconnect(receiver, sender=feed.sender)
 
-        signals.post_save.disconnect(self.message_saved, sender=Message)
-        signals.post_save.disconnect(self.conversation_saved, sender=Conversation)
-        signals.post_save.disconnect(self.part_changed, sender=ContentPart)
-        signals.post_save.disconnect(self.tag_link_changed, sender=TaggedConversation)
-        signals.m2m_changed.disconnect(self.tags_changed, sender=TaggedConversation)
-        signals.post_delete.disconnect(self.message_deleted, sender=Message)
-        signals.post_delete.disconnect(self.conversation_deleted, sender=Conversation)
+    def connect_feed(self, feed: Feed) -> None:
+        # One receiver per (signal, sender): several feeds of one sender share it, and it
+        # reads them from the registry when the signal comes.
+        if feed.kind == "delete" and not self._deletes:
+            return
+        signal, receiver = self._receiver(feed.kind)
+        signal.connect(receiver, sender=feed.sender)
 
-    # A save of a message re-reads its parts, so the document is whole however it was edited.
-    def message_saved(self, sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-        if not raw:
-            sync.index_messages([instance.pk])
+    def _receiver(self, kind: str) -> tuple[Any, Any]:
+        return {
+            "save": (signals.post_save, self.saved),
+            "m2m": (signals.m2m_changed, self.links_changed),
+            "delete": (signals.post_delete, self.deleted),
+        }[kind]
 
-    def conversation_saved(
-        self, sender: Any, instance: Any, raw: bool = False, **kwargs: Any
-    ) -> None:
-        if not raw:
-            sync.index_conversations([instance.pk])
+    # Reindexing re-reads the row through its index (a message with its parts, say), so the
+    # document is whole whichever of its rows was saved.
+    def saved(self, sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+        if raw:
+            return
+        for feed in registry.feeds("save", sender):
+            sync.index_objects(feed.model, [getattr(instance, feed.key)])
 
-    def part_changed(self, sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-        if not raw:
-            sync.index_messages([instance.message_id])
-
-    def tag_link_changed(
-        self, sender: Any, instance: Any, raw: bool = False, **kwargs: Any
-    ) -> None:
-        if not raw:
-            sync.index_conversations([instance.conversation_id])
-
-    def tags_changed(
+    def links_changed(
         self, sender: Any, instance: Any, action: str, reverse: bool, pk_set: Any, **kwargs: Any
     ) -> None:
-        from convos_app.models import Conversation
-
         if action not in {"post_add", "post_remove"}:
             return
-        if isinstance(instance, Conversation):
-            sync.index_conversations([instance.pk])
-        elif pk_set:
-            sync.index_conversations(pk_set)
+        for feed in registry.feeds("m2m", sender):
+            if isinstance(instance, feed.model):
+                sync.index_objects(feed.model, [instance.pk])
+            elif pk_set:
+                sync.index_objects(feed.model, pk_set)
 
-    def message_deleted(self, sender: Any, instance: Any, **kwargs: Any) -> None:
-        sync.remove_messages([instance.pk])
-
-    def conversation_deleted(self, sender: Any, instance: Any, **kwargs: Any) -> None:
-        sync.remove_objects(type(instance), [instance.pk])
+    def deleted(self, sender: Any, instance: Any, **kwargs: Any) -> None:
+        for feed in registry.feeds("delete", sender):
+            sync.remove_objects(feed.model, [instance.pk])

@@ -1,7 +1,8 @@
-"""Keep every search connection in step with the data, set-based.
+"""Keep every search connection in step with the data, set-based and model-agnostic.
 
-Services and the signal processor call these helpers with primary keys; each helper works in
-bounded statements whatever the number of keys (design D16):
+The apps wrap these helpers for their own documents (``messages_app.search``,
+``convos_app.search``); services and the signal processor call them with primary keys, and
+each helper works in bounded statements whatever the number of keys:
 
 * a **transactional** connection (the PostgreSQL backend, the default) is written right now,
   inside the caller's transaction — committed data is searchable at once, rolled-back data
@@ -11,23 +12,23 @@ bounded statements whatever the number of keys (design D16):
   runs only after the write committed, and a search outage is logged, never raised — the
   write has already succeeded.
 
-``index_*`` re-reads the rows, so it also removes documents of rows that are gone;
-``remove_conversations`` must be called before the rows are deleted when a queued connection
-is configured (it needs the conversations' message keys), and is harmless afterwards for the
-PostgreSQL backend, whose documents cascade with their rows anyway.
+``index_objects`` re-reads the rows, so it also removes documents of rows that are gone.
+``remove_groups`` must be called before the rows are deleted when a queued connection is
+configured (it reads the members' keys), and is harmless afterwards for the PostgreSQL
+backend, whose documents go with their rows anyway (``chatcore.search.triggers``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Model
 from haystack import connection_router, connections
 from haystack.exceptions import NotHandled
-from haystack.utils import get_identifier, get_model_ct
+from haystack.utils import get_model_ct
 
 logger = logging.getLogger("chatcore.search")
 CHUNK = 2_000
@@ -46,7 +47,7 @@ def is_transactional(alias: str) -> bool:
 
 def any_queued() -> bool:
     """Whether some connection receives its updates after commit (it then needs explicit
-    removals, since nothing cascades into a remote engine)."""
+    removals, since no database trigger reaches a remote engine)."""
     return any(not is_transactional(alias) for alias in _aliases())
 
 
@@ -70,6 +71,13 @@ def _chunks(pks: Iterable[int]) -> Iterable[list[int]]:
         yield unique[start : start + CHUNK]
 
 
+def _index_of(alias: str, model: type[Model]) -> Any | None:
+    try:
+        return connections[alias].get_unified_index().get_index(model)
+    except NotHandled:
+        return None
+
+
 def index_objects(model: type[Model], pks: Iterable[int]) -> None:
     """(Re)index these rows of ``model`` on every connection; documents of rows that no longer
     exist are removed."""
@@ -77,9 +85,8 @@ def index_objects(model: type[Model], pks: Iterable[int]) -> None:
     if not pks:
         return
     for alias in _aliases():
-        try:
-            index = connections[alias].get_unified_index().get_index(model)
-        except NotHandled:
+        index = _index_of(alias, model)
+        if index is None:
             continue
         _run(
             alias, lambda alias=alias, index=index: _index(alias, index, model, pks), model.__name__
@@ -95,6 +102,32 @@ def _index(alias: str, index: Any, model: type[Model], pks: Sequence[int]) -> No
         missing = set(chunk) - {row.pk for row in rows}
         if missing:
             _remove(alias, model, sorted(missing))
+
+
+def index_related(model: type[Model], field: str, values: Iterable[int]) -> None:
+    """(Re)index every row of ``model`` whose ``field`` is in ``values`` (all messages of
+    some conversations, say): streamed by 2,000 values and written in ``BATCH_SIZE``
+    upserts, so a 5,000-row tree costs a handful of statements."""
+    values = list(values)
+    if not values:
+        return
+    for alias in _aliases():
+        index = _index_of(alias, model)
+        if index is None:
+            continue
+
+        def work(alias: str = alias, index: Any = index) -> None:
+            backend = connections[alias].get_backend()
+            for chunk in _chunks(values):
+                rows = (
+                    index.index_queryset(using=alias)
+                    .filter(**{f"{field}__in": chunk})
+                    .order_by("pk")
+                    .iterator(chunk_size=CHUNK)
+                )
+                backend.update(index, rows)
+
+        _run(alias, work, f"{model.__name__} by {field}")
 
 
 def _remove(alias: str, model: type[Model], pks: Sequence[int]) -> None:
@@ -116,89 +149,37 @@ def remove_objects(model: type[Model], pks: Iterable[int]) -> None:
         _run(alias, lambda alias=alias: _remove(alias, model, pks), model.__name__)
 
 
-def index_messages(pks: Iterable[int]) -> None:
-    """(Re)index these messages (their text and text/think parts)."""
-    from messages_app.models import Message
+def remove_groups(group_ids: Iterable[int], members: Mapping[type[Model], str]) -> None:
+    """Remove the documents of every member of these groups.
 
-    index_objects(Message, pks)
-
-
-def index_conversations(pks: Iterable[int]) -> None:
-    """(Re)index these conversations (title, archived, tags, timestamps)."""
-    from convos_app.models import Conversation
-
-    index_objects(Conversation, pks)
-
-
-def index_conversation_trees(conversation_pks: Iterable[int]) -> None:
-    """(Re)index conversations and all their messages: for import, fork, duplicate, seeding.
-
-    The messages are streamed by conversation (one read per 2,000 conversations) and written
-    in ``BATCH_SIZE`` upserts, so a 5,000-message fork costs a handful of statements.
+    ``members`` maps each model whose index's ``GroupField`` holds the group key to the model
+    field with that key (``"pk"`` for the model the group is named after). The PostgreSQL
+    backend needs one ``DELETE`` by ``group_id``; another engine gets each member's
+    documents removed by key, read now (call it before deleting the rows).
     """
-    from messages_app.models import Message
-
-    conversation_pks = list(conversation_pks)
-    if not conversation_pks:
-        return
-    index_conversations(conversation_pks)
-    for alias in _aliases():
-        try:
-            index = connections[alias].get_unified_index().get_index(Message)
-        except NotHandled:
-            continue
-
-        def work(alias: str = alias, index: Any = index) -> None:
-            backend = connections[alias].get_backend()
-            for chunk in _chunks(conversation_pks):
-                rows = (
-                    index.index_queryset(using=alias)
-                    .filter(conversation_id__in=chunk)
-                    .order_by("pk")
-                    .iterator(chunk_size=CHUNK)
-                )
-                backend.update(index, rows)
-
-        _run(alias, work, "conversation trees")
-
-
-def remove_messages(pks: Iterable[int]) -> None:
-    from messages_app.models import Message
-
-    remove_objects(Message, pks)
-
-
-def remove_conversations(conversation_pks: Iterable[int]) -> None:
-    """Remove the documents of these conversations and of all their messages.
-
-    Call it before deleting the rows: a queued (remote) connection needs the message keys,
-    which are read now. The PostgreSQL backend needs nothing (its documents cascade) but a
-    single DELETE keeps it exact even if called afterwards.
-    """
-    from convos_app.models import Conversation
-    from messages_app.models import Message
-
-    conversation_pks = list(conversation_pks)
-    if not conversation_pks:
+    group_ids = list(group_ids)
+    if not group_ids:
         return
     for alias in _aliases():
         backend = connections[alias].get_backend()
-        if is_transactional(alias) and hasattr(backend, "remove_conversations"):
-            for chunk in _chunks(conversation_pks):
-                backend.remove_conversations(chunk)
+        if is_transactional(alias) and hasattr(backend, "remove_groups"):
+            cts = sorted(get_model_ct(model) for model in members)
+            for chunk in _chunks(group_ids):
+                backend.remove_groups(chunk, cts)
             continue
-        message_pks = list(
-            Message.objects.filter(conversation_id__in=conversation_pks).values_list(
-                "pk", flat=True
+        keys = {
+            model: group_ids
+            if field == "pk"
+            else list(
+                model._default_manager.filter(**{f"{field}__in": group_ids}).values_list(
+                    "pk", flat=True
+                )
             )
-        )
+            for model, field in members.items()
+        }
 
-        def work(alias: str = alias, message_pks: list[int] = message_pks) -> None:
-            _remove(alias, Message, message_pks)
-            _remove(alias, Conversation, conversation_pks)
+        def work(alias: str = alias, keys: dict[type[Model], list[int]] = keys) -> None:
+            for model, pks in keys.items():
+                _remove(alias, model, pks)
 
-        _run(alias, work, "conversations")
-
-
-def identifier(instance: Model) -> str:
-    return get_identifier(instance)
+        _run(alias, work, "groups")

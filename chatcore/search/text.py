@@ -70,7 +70,7 @@ def normalize(text: str, *, split_cjk: bool = True) -> str:
 def cap(text: str, limit: int) -> str:
     """The first ``limit`` characters, cut at a whitespace boundary when one is near.
 
-    ``to_tsvector`` refuses inputs whose vector exceeds 1 MiB (reliability V4) and that error
+    ``to_tsvector`` refuses inputs whose vector exceeds 1 MiB and that error
     would abort the surrounding write; indexing a bounded prefix keeps every write possible.
     """
     if len(text) <= limit:

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chatcore.errors import Forbidden, NotFound
+from chatcore.errors import ConversationNotFound, Forbidden
 from chatcore.models import User
 from chatcore.pagination import paginate_keyset
-from convos_app.models import Conversation
+from convos_app.models import Conversation, public_id_is_usable
 from messages_app.models import Message
 from messages_app.selectors.by_id import ChatMessageRecord, chat_message_records
-from messages_app.selectors.messages import public_id_is_usable
 
 CHAT_NOT_FOUND = "Chat not found"
 FORBIDDEN = "Forbidden"
@@ -40,30 +39,27 @@ class ChatPage:
     page_size: int
 
 
-def chat_get(*, user: User, chat_id: str) -> Conversation:
+def chat_get(*, user: User, chat_id: str, lock: bool = False) -> Conversation:
     """``user``'s chat (conversation) with this public id, or 404 "Chat not found"."""
-    if public_id_is_usable(chat_id):
-        chat = Conversation.objects.filter(user=user, conversation_id=chat_id).first()
-        if chat is not None:
-            return chat
-    raise NotFound(CHAT_NOT_FOUND)
+    return Conversation.objects.access(user, chat_id, lock=lock, not_found=CHAT_NOT_FOUND)
 
 
 def chat_get_for_posting(*, user: User, chat_id: str) -> Conversation:
-    """Like ``chat_get``, but another user's chat is a 403, as seed 004 lists for posting."""
-    if public_id_is_usable(chat_id):
-        chat = Conversation.objects.filter(user=user, conversation_id=chat_id).first()
-        if chat is not None:
-            return chat
-        if Conversation.objects.filter(conversation_id=chat_id).exists():
-            raise Forbidden(FORBIDDEN, message=CANNOT_POST_TO_OTHERS_CHAT)
-    raise NotFound(CHAT_NOT_FOUND)
+    """Like ``chat_get``, but another user's chat is a 403, as the chats API lists for posting
+    (only here: every other lookup answers 404, so an id never reveals its owner)."""
+    try:
+        return chat_get(user=user, chat_id=chat_id)
+    except ConversationNotFound:
+        usable = public_id_is_usable(chat_id)
+        if usable and Conversation.objects.filter(conversation_id=chat_id).exists():
+            raise Forbidden(FORBIDDEN, message=CANNOT_POST_TO_OTHERS_CHAT) from None
+        raise
 
 
 def chat_list(*, user: User, cursor: str | None, page_size: int) -> ChatPage:
     """The user's chats, newest first, one keyset page (index ``convo_user_created``)."""
     page = paginate_keyset(
-        Conversation.objects.filter(user=user),
+        Conversation.objects.for_user(user),
         scope=f"{CHAT_LIST_SCOPE}:{user.pk}",
         sort_field="created_at",
         descending=True,

@@ -10,14 +10,13 @@ from typing import Any
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import OuterRef, QuerySet
 
-from chatcore.errors import InvalidCursor, InvalidInput, NotFound
+from chatcore.errors import InvalidCursor, InvalidInput
 from chatcore.models import User
 from chatcore.pagination import paginate_keyset
 from convos_app.filters import ConversationListFilter
 from convos_app.models import Conversation
-
-CONVERSATION_NOT_FOUND = "Conversation not found"
-SEARCH_NOT_AVAILABLE = "Search is not available"
+from convos_app.search import conversation_search_pks
+from tags_app.models import TaggedConversation
 
 SORT_FIELDS = {"updatedAt": "updated_at", "createdAt": "created_at", "title": "title"}
 SORT_DIRECTIONS = ("asc", "desc")
@@ -29,8 +28,6 @@ def with_tag_names(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
 
     One correlated array subquery instead of a prefetch, so a list page is one SELECT.
     """
-    from tags_app.models import TaggedConversation
-
     names = (
         TaggedConversation.objects.filter(conversation=OuterRef("pk"))
         .order_by("pk")
@@ -39,28 +36,15 @@ def with_tag_names(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
     return queryset.annotate(tag_names=ArraySubquery(names))
 
 
-def conversation_queryset_for_user(*, user: User) -> QuerySet[Conversation]:
-    """Every conversation of the user (the list additionally hides temporary ones)."""
-    return Conversation.objects.filter(user=user)
-
-
 def conversation_get_for_user(*, user: User, conversation_id: str) -> Conversation:
-    """The user's conversation with ``tag_names``; ``NotFound`` for unknown or foreign ids."""
-    conversation = (
-        with_tag_names(conversation_queryset_for_user(user=user))
-        .filter(conversation_id=conversation_id)
-        .first()
-    )
-    if conversation is None:
-        raise NotFound(CONVERSATION_NOT_FOUND)
-    return conversation
+    """The user's conversation with ``tag_names``; ``ConversationNotFound`` for unknown or
+    foreign ids."""
+    return with_tag_names(Conversation.objects.all()).access(user, conversation_id)
 
 
 def conversation_search_ids(*, user: User, search: str) -> Sequence[int]:
     """Primary keys of the user's conversations whose title or message text matches ``search``
     (full-text, owner-scoped in the search backend); bad queries answer 400."""
-    from chatcore.search.api import conversation_search_pks
-
     return conversation_search_pks(user=user, query=search)
 
 
@@ -100,7 +84,8 @@ def conversation_list_for_user(
     """
     if sort_by not in SORT_FIELDS or sort_direction not in SORT_DIRECTIONS:
         raise InvalidInput("sortBy or sortDirection is not allowed")
-    queryset = conversation_queryset_for_user(user=user).filter(expired_at__isnull=True)
+    # Temporary chats (the ones with an expiry) are never listed.
+    queryset = Conversation.objects.for_user(user).filter(expired_at__isnull=True)
     queryset = ConversationListFilter(
         data={"isArchived": is_archived, "tags": list(tags)}, queryset=queryset
     ).qs

@@ -1,4 +1,4 @@
-"""Wire shapes of the chats API (seeds 003/004), camelCase on the wire (D8)."""
+"""Wire shapes of the chats API (HAL documents), camelCase on the wire."""
 
 from __future__ import annotations
 
@@ -8,16 +8,15 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from chatcore.serializers import PageSizeField, StrictCharField, is_uuid, iso
 from convos_app.models import TITLE_MAX_LENGTH, Conversation
 from convos_app.selectors.chats import ChatMessagePage, ChatPage
-from convos_app.services.chats import ChatReply
+from convos_app.services.chat_replies import ChatReply
 from messages_app.serializers.by_id import ChatMessageSerializer, chat_message_representation
-from messages_app.serializers.messages import StrictCharField, is_uuid, iso
 
 MAX_MESSAGES_PAGE = 100
 DEFAULT_MESSAGES_PAGE = 100
 DEFAULT_CHATS_PAGE = 25
-UNKNOWN_KEYS = "Unknown field: {keys}"
 WORKFLOW_ID_MUST_BE_UUID = "Must be a UUID."
 MODEL_ID_MAX_LENGTH = 255
 
@@ -57,7 +56,7 @@ class ChatMessageWithResponseSerializer(ChatMessageSerializer):
 
 
 class ChatReplySerializer(serializers.Serializer):
-    """Seed 004's 201 body: the user message with the assistant's ``response`` inside."""
+    """The 201 body of a chat reply: the user message with the assistant's ``response`` inside."""
 
     data = ChatMessageWithResponseSerializer()
 
@@ -76,7 +75,7 @@ class ChatMessageEmbeddedSerializer(serializers.Serializer):
 
 
 class ChatMessagePageSerializer(serializers.Serializer):
-    """Seed 003's HAL document for ``GET /api/chats/{id}/messages``."""
+    """The HAL document of ``GET /api/chats/{id}/messages``."""
 
     _links = ChatMessageLinksSerializer()
     _embedded = ChatMessageEmbeddedSerializer()
@@ -157,7 +156,10 @@ class ChatCreateInputSerializer(serializers.Serializer):
 
 class ChatListQuerySerializer(serializers.Serializer):
     cursor = StrictCharField(required=False, allow_blank=True, max_length=4096)
-    count = StrictCharField(required=False, allow_blank=True)
+    count = PageSizeField(source="page_size", default=DEFAULT_CHATS_PAGE)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return {"cursor": attrs.get("cursor") or None, "page_size": attrs["page_size"]}
 
 
 class ChatMessagesQuerySerializer(serializers.Serializer):
@@ -184,7 +186,7 @@ class UserIdField(serializers.Field):
 
 
 class ChatMessageCreateInputSerializer(serializers.Serializer):
-    """Seed 004's body: ``{content, modelId, userId, workflowId?}``."""
+    """A chat message body: ``{content, modelId, userId, workflowId?}``."""
 
     content = StrictCharField(max_length=None, trim_whitespace=False)
     modelId = StrictCharField(source="model_id", max_length=MODEL_ID_MAX_LENGTH)

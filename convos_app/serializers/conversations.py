@@ -1,120 +1,32 @@
 """Wire shapes of the conversations API (camelCase out, snake_case in Python).
 
 Input serializers carry LibreChat's exact error sentences ("conversationId is required",
-"title must be a string", ...) as field messages; ``validated`` turns the first one into the
-400 ``{"error": ...}`` body with the full map under ``fields``.
+"title must be a string", ...) as field messages (``messages_for``); views parse with
+``chatcore.serializers.validated``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import serializers
 
-from chatcore.errors import InvalidInput
-from chatcore.models import PUBLIC_ID_MAX_LENGTH
-from chatcore.pagination import parse_page_size
-from chatcore.validators import text_problem
+from chatcore.serializers import (
+    BodySerializer,
+    PageSizeField,
+    QueryBooleanField,
+    StrictBooleanField,
+    StrictCharField,
+    messages_for,
+    public_id_field,
+)
 from convos_app.models import SETTINGS_KEYS, Conversation
 from convos_app.selectors.conversations import SORT_DIRECTIONS, SORT_FIELDS
 
 
-# --- Helpers ----------------------------------------------------------------------------------
-def _first_error(errors: Any) -> str:
-    if isinstance(errors, Mapping):
-        for value in errors.values():
-            return _first_error(value)
-    if isinstance(errors, list | tuple) and errors:
-        return _first_error(errors[0])
-    return str(errors)
-
-
-def _flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
-    flat: dict[str, list[str]] = {}
-    if isinstance(errors, Mapping):
-        for key, value in errors.items():
-            name = prefix if key == "non_field_errors" else f"{prefix}.{key}" if prefix else key
-            flat.update(_flatten(value, name))
-    elif isinstance(errors, list | tuple) and errors and isinstance(errors[0], Mapping | list):
-        for item in errors:
-            flat.update(_flatten(item, prefix))
-    else:
-        messages = [str(e) for e in errors] if isinstance(errors, list) else [str(errors)]
-        flat.setdefault(prefix or "body", []).extend(messages)
-    return flat
-
-
-def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-    """Validate ``data``; raise ``InvalidInput`` whose ``error`` is the first field's sentence."""
-    serializer = serializer_class(data=data)
-    if not serializer.is_valid():
-        raise InvalidInput(_first_error(serializer.errors), fields=_flatten(serializer.errors))
-    return serializer.validated_data
-
-
-def messages_for(name: str, **extra: str) -> dict[str, str]:
-    """Full-sentence error messages for a field named ``name`` on the wire."""
-    messages = {
-        "required": f"{name} is required",
-        "null": f"{name} must be a string",
-        "invalid": f"{name} must be a string",
-        "blank": f"{name} is required",
-        "max_length": f"{name} must be at most {{max_length}} characters",
-    }
-    messages.update(extra)
-    return messages
-
-
-class StrictCharField(serializers.CharField):
-    """A JSON string only (DRF's ``CharField`` would turn ``123`` into ``"123"``)."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        problem = text_problem(data)
-        if problem:
-            raise serializers.ValidationError(problem)
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """A JSON ``true``/``false`` only (the string ``"true"`` is a 400, spec §2.5)."""
-
-    default_error_messages = {"invalid": "must be a boolean"}
-
-    def to_internal_value(self, data: Any) -> bool:
-        if not isinstance(data, bool):
-            self.fail("invalid")
-        return data
-
-
-class QueryBooleanField(serializers.Field):
-    """``true``/``false`` in a query string, any case."""
-
-    def to_internal_value(self, data: Any) -> bool:
-        text = str(data).strip().lower()
-        if text not in {"true", "false"}:
-            self.fail("invalid")
-        return text == "true"
-
-
-def public_id_field(name: str, **kwargs: Any) -> StrictCharField:
-    return StrictCharField(
-        max_length=PUBLIC_ID_MAX_LENGTH,
-        trim_whitespace=False,
-        error_messages=messages_for(name),
-        **kwargs,
-    )
-
-
-class BodySerializer(serializers.Serializer):
-    default_error_messages = {"invalid": "Request body must be a JSON object"}
-
-
 # --- Inputs -----------------------------------------------------------------------------------
 class ConversationListQuerySerializer(serializers.Serializer):
-    limit = serializers.CharField(required=False, allow_blank=True)
+    limit = PageSizeField(default=25, maximum=100)
     cursor = StrictCharField(
         required=False, allow_blank=True, error_messages=messages_for("cursor")
     )
@@ -146,13 +58,10 @@ class ConversationListQuerySerializer(serializers.Serializer):
         )
         return fields
 
-    def validate_limit(self, value: str) -> int:
-        return parse_page_size(value, default=25, maximum=100, name="limit")
-
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         tags = [*attrs.pop("tags", []), *attrs.pop("tags[]", [])]
         return {
-            "limit": attrs.get("limit") or 25,
+            "limit": attrs["limit"],
             "cursor": attrs.get("cursor") or None,
             "is_archived": attrs.get("isArchived", False),
             "tags": [tag for tag in tags if tag],
@@ -202,9 +111,15 @@ class ConversationArchiveInputSerializer(BodySerializer):
 
 class ConversationDeleteArgSerializer(serializers.Serializer):
     conversationId = public_id_field("conversationId")
-    source = StrictCharField(required=False, allow_null=True, allow_blank=True)
-    thread_id = StrictCharField(required=False, allow_null=True, allow_blank=True)
-    endpoint = StrictCharField(required=False, allow_null=True, allow_blank=True)
+    source = StrictCharField(
+        required=False, allow_null=True, allow_blank=True, error_messages=messages_for("source")
+    )
+    thread_id = StrictCharField(
+        required=False, allow_null=True, allow_blank=True, error_messages=messages_for("thread_id")
+    )
+    endpoint = StrictCharField(
+        required=False, allow_null=True, allow_blank=True, error_messages=messages_for("endpoint")
+    )
 
 
 class ConversationDeleteInputSerializer(BodySerializer):

@@ -20,7 +20,7 @@ class ImportSkippedSerializer(serializers.Serializer):
 
 
 class ConversationImportResultSerializer(serializers.Serializer):
-    """decisions.md: 201 ``{message, conversations, messages, skipped}``."""
+    """The 201 body: ``{message, conversations, messages, skipped}``."""
 
     message = serializers.CharField()
     conversations = serializers.IntegerField()

@@ -1,9 +1,9 @@
 """The model's view of a chat: the current branch, oldest first, trimmed to the context window.
 
 The *current branch* is the chain of parents from the chat's newest message up to the root
-(messages form a tree; other branches are not context). A user message whose reply failed
-(``error``) is not a leaf: the next message branches off its parent, so a retry does not send
-the failed turn twice.
+(``messages_app.trees.direct_path``; other branches are not context). A user message whose
+reply failed (``error``) is not a leaf: the next message branches off its parent, so a retry
+does not send the failed turn twice.
 
 Branches are cached per conversation in the shared cache so a long chat is not re-read and
 re-tokenised on every reply. A cached branch is used only when its fingerprint — newest
@@ -23,10 +23,10 @@ from django.db.models import Count, Max, Q
 
 from chatcore.ai.base import ChatTurn, ModelSpec, Role
 from chatcore.errors import InvalidInput
-from chatcore.models import NO_PARENT
 from chatcore.tokens import count_tokens
 from convos_app.models import Conversation
 from messages_app.models import ContentPart, Message
+from messages_app.trees import TreeNode, direct_path
 
 logger = logging.getLogger("convos_app.chats")
 
@@ -103,15 +103,8 @@ def _read_branch(conversation: Conversation, leaf_id: str | None) -> list[Branch
         )
     )  # fmt: skip
     by_id = {row[1]: row for row in rows}
-    chain = []
-    seen: set[str] = set()
-    current = by_id.get(leaf_id)
-    while current is not None and current[1] not in seen:
-        seen.add(current[1])
-        chain.append(current)
-        parent = current[2]
-        current = by_id.get(parent) if parent != NO_PARENT else None
-    chain.reverse()
+    nodes = [TreeNode(row[1], row[2]) for row in rows]
+    chain = [by_id[message_id] for message_id in direct_path(nodes, leaf_id)]
     # Messages whose text lives only in content parts (LibreChat agents) are read in one query.
     needs_parts = [row[0] for row in chain if not row[4]]
     part_texts: dict[int, list[str]] = {}

@@ -28,7 +28,7 @@ from typing import Any
 from chatcore.ai.base import ProviderError, StreamEnd, TextDelta, ToolCall, ToolUse, Usage
 from chatcore.errors import INTERNAL_ERROR
 from convos_app.serializers.chats import chat_message_representation, chat_reply_representation
-from convos_app.services import chats as services
+from convos_app.services import chat_replies as services
 
 logger = logging.getLogger("convos_app.chats")
 

@@ -12,16 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from chatcore.models import NO_PARENT, User, new_public_id
-from chatcore.search.sync import index_conversation_trees
 from convos_app.models import TITLE_MAX_LENGTH, Conversation
+from convos_app.search import index_conversation_trees
 from convos_app.selectors.conversations import conversation_get_for_user
+from messages_app.models import ContentPart, Feedback, Message
+from messages_app.rows import content_part_row, message_row
 from messages_app.trees import TreeNode, topological_order
+from tags_app.services import tag_links_copy
 
 DEFAULT_ENDPOINT = "openAI"
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -37,13 +40,11 @@ _MESSAGE_SKIP = {"id", "user", "conversation", "message_id", "parent_message_id"
 @dataclass(frozen=True)
 class ConversationCopy:
     conversation: Conversation
-    messages: list  # list[Message], ascending createdAt, parts and feedback prefetched
+    messages: list[Message]  # ascending createdAt, parts and feedback prefetched
 
 
-def copied_messages(conversation: Conversation) -> QuerySet:
+def copied_messages(conversation: Conversation) -> QuerySet[Message]:
     """The new conversation's messages as the response shows them (3 queries)."""
-    from messages_app.models import Message
-
     return (
         Message.objects.filter(conversation=conversation)
         .select_related("conversation", "feedback")
@@ -76,7 +77,7 @@ def conversation_clone(
     *,
     user: User,
     source: Conversation,
-    messages: Mapping[str, object],
+    messages: Mapping[str, Message],
     nodes: Sequence[TreeNode],
     title: str,
 ) -> ConversationCopy:
@@ -85,17 +86,13 @@ def conversation_clone(
     ``messages`` maps each source message id to its row; ``nodes`` may carry rewritten parents
     (split at target level re-roots messages). Call inside a transaction.
     """
-    from messages_app.models import ContentPart, Feedback, Message
-    from tags_app.services import tag_links_copy
-
     conversation = _new_conversation(user=user, source=source, title=title)
     new_ids: dict[str, str] = {}
-    new_created: dict[str, object] = {}
+    new_created: dict[str, datetime] = {}
     copies: list[Message] = []
-    source_pk_of: dict[int, Message] = {}
+    copy_of: dict[int, Message] = {}  # source message pk -> its copy
     for node in topological_order(nodes):
-        original: Message = messages[node.id]  # type: ignore[assignment]
-        new_id = new_public_id()
+        original = messages[node.id]
         parent = new_ids.get(node.parent, NO_PARENT)
         created_at = original.created_at
         if parent != NO_PARENT and created_at <= new_created[parent]:
@@ -109,48 +106,41 @@ def conversation_clone(
         if "isEdited" in extra:
             extra["isEdited"] = False
         values.update(endpoint=conversation.endpoint, unfinished=False, error=False, extra=extra)
-        copy = Message(
+        copy = message_row(
             user=user,
             conversation=conversation,
-            message_id=new_id,
             parent_message_id=parent,
             created_at=created_at,
             **values,
         )
-        new_ids[node.id] = new_id
-        new_created[new_id] = created_at
+        new_ids[node.id] = copy.message_id
+        new_created[copy.message_id] = created_at
         copies.append(copy)
-        source_pk_of[original.pk] = copy
+        copy_of[original.pk] = copy
     Message.objects.bulk_create(copies, batch_size=BATCH_SIZE)
 
     if copies:
         parts = [
-            ContentPart(
-                user=user,
-                message=source_pk_of[part.message_id],
-                index=part.index,
-                type=part.type,
-                payload=part.payload,
-                text=part.text,
-                agent_id=part.agent_id,
+            content_part_row(user=user, message=copy_of[message_pk], index=index, payload=payload)
+            for message_pk, index, payload in ContentPart.objects.filter(
+                message__conversation=source
             )
-            for part in ContentPart.objects.filter(message__conversation=source).order_by(
-                "message_id", "index"
-            )
-            if part.message_id in source_pk_of
+            .order_by("message_id", "index")
+            .values_list("message_id", "index", "payload")
+            if message_pk in copy_of
         ]
         ContentPart.objects.bulk_create(parts, batch_size=BATCH_SIZE)
         feedback = [
             Feedback(
                 user=user,
-                message=source_pk_of[row.message_id],
+                message=copy_of[row.message_id],
                 rating=row.rating,
                 tag=row.tag,
                 text=row.text,
                 comment_key=row.comment_key,
             )
             for row in Feedback.objects.filter(message__conversation=source)
-            if row.message_id in source_pk_of
+            if row.message_id in copy_of
         ]
         Feedback.objects.bulk_create(feedback, batch_size=BATCH_SIZE)
     tag_links_copy(source=source, targets=[conversation])

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from chatcore.errors import NotFound
+from chatcore.errors import ConversationNotFound
 from chatcore.models import User
-from chatcore.search.sync import index_conversations
 from convos_app.models import TITLE_MAX_LENGTH, Conversation
-from convos_app.selectors.conversations import CONVERSATION_NOT_FOUND, conversation_get_for_user
+from convos_app.search import index_conversations
+from convos_app.selectors.conversations import conversation_get_for_user
 
 
 def title_clean(raw: str) -> str:
@@ -23,11 +23,11 @@ def conversation_rename(*, user: User, conversation_id: str, title: str) -> Conv
 
     Unlike LibreChat v0.8 an unknown id is not upserted into a bare conversation.
     """
-    updated = Conversation.objects.filter(user=user, conversation_id=conversation_id).update(
+    updated = Conversation.objects.owned(user, conversation_id).update(
         title=title_clean(title), updated_at=timezone.now()
     )
     if not updated:
-        raise NotFound(CONVERSATION_NOT_FOUND)
+        raise ConversationNotFound()
     conversation = conversation_get_for_user(user=user, conversation_id=conversation_id)
     index_conversations([conversation.pk])  # QuerySet.update() sends no signal
     return conversation
@@ -36,11 +36,11 @@ def conversation_rename(*, user: User, conversation_id: str, title: str) -> Conv
 @transaction.atomic
 def conversation_archive(*, user: User, conversation_id: str, is_archived: bool) -> Conversation:
     """Archive or unarchive; messages are untouched. ``NotFound`` if not the user's."""
-    updated = Conversation.objects.filter(user=user, conversation_id=conversation_id).update(
+    updated = Conversation.objects.owned(user, conversation_id).update(
         is_archived=is_archived, updated_at=timezone.now()
     )
     if not updated:
-        raise NotFound(CONVERSATION_NOT_FOUND)
+        raise ConversationNotFound()
     conversation = conversation_get_for_user(user=user, conversation_id=conversation_id)
     index_conversations([conversation.pk])  # QuerySet.update() sends no signal
     return conversation

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 from django.db import connection, models, transaction
 
-from chatcore.errors import NotFound
 from chatcore.models import User
 from convos_app.models import Conversation
-from convos_app.selectors.conversations import CONVERSATION_NOT_FOUND
+from convos_app.search import remove_conversations
+from messages_app.models import Message
+from tags_app.services import tag_counts_release
 
 CHUNK = 5_000
 
@@ -62,9 +63,6 @@ def conversation_rows_delete(*, conversation_pks: Sequence[int]) -> Conversation
     The unscoped primitive: callers scope (by user) and lock the rows first, and call it inside
     their transaction. Returns the real numbers of conversations and messages deleted.
     """
-    from chatcore.search.sync import remove_conversations
-    from messages_app.models import Message
-    from tags_app.services import tag_counts_release
 
     conversations = messages = 0
     pks = list(conversation_pks)
@@ -86,18 +84,17 @@ def _locked_pks(queryset: models.QuerySet[Conversation]) -> list[int]:
 
 @transaction.atomic
 def conversation_delete(*, user: User, conversation_id: str) -> ConversationDeleteResult:
-    """Delete one of the user's conversations; ``NotFound`` if it is not theirs / not there."""
-    pks = _locked_pks(Conversation.objects.filter(user=user, conversation_id=conversation_id))
-    if not pks:
-        raise NotFound(CONVERSATION_NOT_FOUND)
-    return conversation_rows_delete(conversation_pks=pks)
+    """Delete one of the user's conversations; ``ConversationNotFound`` if it is not theirs /
+    not there."""
+    conversation = Conversation.objects.only("pk").access(user, conversation_id, lock=True)
+    return conversation_rows_delete(conversation_pks=[conversation.pk])
 
 
 @transaction.atomic
 def conversations_delete_all(*, user: User) -> ConversationDeleteResult:
     """Delete every conversation of the user; an empty account answers zeros (not an error)."""
     return conversation_rows_delete(
-        conversation_pks=_locked_pks(Conversation.objects.filter(user=user))
+        conversation_pks=_locked_pks(Conversation.objects.for_user(user))
     )
 
 

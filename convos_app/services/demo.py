@@ -15,16 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from chatcore.models import NO_PARENT, User
-from chatcore.search.sync import index_conversation_trees
 from chatcore.tokens import count_tokens
 from convos_app.models import Conversation
+from convos_app.search import index_conversation_trees
 from messages_app.models import ContentPart, Feedback, Message
-from tags_app.models import Tag, TaggedConversation
+from messages_app.rows import content_part_rows, message_row
+from tags_app.models import Tag
+from tags_app.services import tag_links_add_new
 
 DEMO_PASSWORD = "demo-password-123"
 TAG_NAMES = ("work", "research", "personal", "code", "travel", "ideas", "later")
@@ -156,7 +156,7 @@ class _ConversationBuilder:
                         }
                     )
                 content.append({"type": "text", "text": text})
-            message = Message(
+            message = message_row(
                 user=user,
                 conversation=convo,
                 message_id=_uuid(rng),
@@ -168,7 +168,6 @@ class _ConversationBuilder:
                 model=None if is_user else convo.model,
                 token_count=count_tokens(text, model=convo.model),
                 created_at=moment,
-                updated_at=moment,
             )
             rows.append(message)
             parts.append(content)
@@ -179,11 +178,6 @@ class _ConversationBuilder:
             # After a reply, one time in eight the next row is a regenerated sibling reply.
             next_is_reply = is_user or (not is_regeneration and rng.random() < 0.125)
         return rows, parts, wants_feedback
-
-
-def _part_text(part: dict) -> str:
-    value = part.get(part["type"])
-    return value if isinstance(value, str) else ""
 
 
 def demo_data_generate(
@@ -199,7 +193,7 @@ def demo_data_generate(
     """Create ``users`` users with ``conversations`` conversations of ``messages`` messages each.
 
     Each chunk of conversations is one transaction, so an interrupted run leaves whole
-    conversations only; tag counts are recomputed set-based at the end.
+    conversations only; tags are linked through the tags service, which keeps counts exact.
     """
     rng = random.Random(seed)
     builder = _ConversationBuilder(rng)
@@ -222,7 +216,6 @@ def demo_data_generate(
             if progress:
                 progress(totals["conversations"], totals["messages"])
 
-    _recount_tags([tag.pk for tags in tags_by_user.values() for tag in tags])
     return DemoSummary(
         users=len(owners),
         tags=sum(len(tags) for tags in tags_by_user.values()),
@@ -275,16 +268,9 @@ def _write_chunk(
     Conversation.objects.bulk_update(convos, ["updated_at"], batch_size=1000)
 
     content_rows = [
-        ContentPart(
-            user=owner,
-            message=message,
-            index=index,
-            type=part["type"],
-            payload=part,
-            text=_part_text(part),
-        )
+        row
         for message, parts in zip(message_rows, part_lists, strict=True)
-        for index, part in enumerate(parts)
+        for row in content_part_rows(user=owner, message=message, parts=parts)
     ]
     ContentPart.objects.bulk_create(content_rows, batch_size=5000)
     feedback_rows = [
@@ -299,26 +285,16 @@ def _write_chunk(
         if wanted
     ]
     Feedback.objects.bulk_create(feedback_rows, batch_size=2000)
-    links = [
-        TaggedConversation(tag=tag, conversation=convo)
-        for convo in convos
-        for tag in rng.sample(tags, k=rng.choice((0, 0, 1, 1, 2)))
-    ]
-    TaggedConversation.objects.bulk_create(links, batch_size=5000)
+    tag_links_add_new(
+        user=owner,
+        names_by_conversation={
+            convo.pk: [tag.name for tag in rng.sample(tags, k=rng.choice((0, 0, 1, 1, 2)))]
+            for convo in convos
+        },
+    )
     # Search documents in bulk, inside the chunk's transaction (bulk_create sends no signals).
     index_conversation_trees([convo.pk for convo in convos])
     totals["conversations"] += len(convos)
     totals["messages"] += len(message_rows)
     totals["content_parts"] += len(content_rows)
     totals["feedback"] += len(feedback_rows)
-
-
-def _recount_tags(tag_ids: list[int]) -> None:
-    """One UPDATE: each tag's count becomes the number of conversations linked to it."""
-    link_counts = (
-        TaggedConversation.objects.filter(tag=OuterRef("pk"))
-        .values("tag")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    Tag.objects.filter(pk__in=tag_ids).update(count=Coalesce(Subquery(link_counts), 0))

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from chatcore.errors import InvalidInput, NotFound
+from chatcore.errors import InvalidInput, MessageNotFound
 from chatcore.models import User
 from convos_app.models import Conversation
-from convos_app.selectors.conversations import CONVERSATION_NOT_FOUND
 from convos_app.services.clone import ConversationCopy, conversation_clone
+from messages_app.models import Message
 from messages_app.trees import (
     TreeNode,
     direct_path,
@@ -25,7 +25,6 @@ from messages_app.trees import (
     up_to_target_level,
 )
 
-MESSAGE_NOT_FOUND = "Message not found"
 LATEST_ABOVE_TARGET = "latestMessageId must be at or below the level of messageId"
 FORK_TITLE_SUFFIX = " (Fork)"
 
@@ -49,21 +48,13 @@ _SELECTORS = {
 
 
 def source_conversation_lock(*, user: User, conversation_id: str) -> Conversation:
-    """The user's conversation, row-locked against a concurrent delete while it is copied."""
-    source = (
-        Conversation.objects.select_for_update(no_key=True)
-        .filter(user=user, conversation_id=conversation_id)
-        .first()
-    )
-    if source is None:
-        raise NotFound(CONVERSATION_NOT_FOUND)
-    return source
+    """The user's conversation, row-locked against a concurrent delete while it is copied
+    (``no_key``: messages may still be added to it meanwhile)."""
+    return Conversation.objects.access(user, conversation_id, lock=True, no_key=True)
 
 
-def source_messages(source: Conversation) -> dict:
+def source_messages(source: Conversation) -> dict[str, Message]:
     """All messages of the source, keyed by public id, in stored (createdAt) order."""
-    from messages_app.models import Message
-
     rows = Message.objects.filter(conversation=source).order_by("created_at", "pk")
     return {row.message_id: row for row in rows}
 
@@ -90,11 +81,11 @@ def conversation_fork(
     messages = source_messages(source)
     nodes = [TreeNode(row.message_id, row.parent_message_id) for row in messages.values()]
     if message_id not in messages:
-        raise NotFound(MESSAGE_NOT_FOUND)
+        raise MessageNotFound()
     target = message_id
     if split_at_target:
         if latest_message_id not in messages:
-            raise NotFound(MESSAGE_NOT_FOUND)
+            raise MessageNotFound()
         nodes = split_at_target_level(nodes, message_id)
         if latest_message_id not in {node.id for node in nodes}:
             raise InvalidInput(LATEST_ABOVE_TARGET)

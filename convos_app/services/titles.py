@@ -31,7 +31,9 @@ from django.utils.module_loading import import_string
 from chatcore.errors import NotFound
 from chatcore.models import User
 from convos_app.models import DEFAULT_TITLE, TITLE_MAX_LENGTH, Conversation
+from convos_app.search import index_conversations
 from convos_app.selectors.conversations import conversation_get_for_user
+from messages_app.models import Message
 
 logger = logging.getLogger("convos_app.services.titles")
 
@@ -162,8 +164,6 @@ def _state_clear(user_id: int, conversation_id: str) -> None:
 
 
 def _first_texts(conversation: Conversation) -> tuple[str, str]:
-    from messages_app.models import Message
-
     rows = Message.objects.filter(conversation=conversation).order_by("created_at", "pk")
     user_text = rows.filter(is_created_by_user=True).values_list("text", flat=True).first()
     reply = rows.filter(is_created_by_user=False).values_list("text", flat=True).first()
@@ -202,8 +202,6 @@ def conversation_title_generate(
             title=title
         )
         if stored:
-            from chatcore.search.sync import index_conversations
-
             index_conversations([conversation_pk])  # QuerySet.update() sends no signal
         return title if stored else None
     except Exception:

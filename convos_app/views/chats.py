@@ -1,20 +1,21 @@
-"""Chats API views (seeds 003/004): parse with a serializer, call one service or selector,
-render with a serializer. Routes are mapped explicitly in ``urls.py``."""
+"""Chats API views: parse with a serializer, call one service or selector, render with a
+serializer. Routes are mapped explicitly in ``urls.py``."""
 
 from __future__ import annotations
 
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import renderers, status, viewsets
+from rest_framework import renderers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from chatcore.pagination import parse_page_size
 from chatcore.parsers import SafeJSONParser
+from chatcore.schema import DELETED, ERROR
+from chatcore.serializers import validated
+from chatcore.viewsets import ApiViewSet
 from convos_app.selectors import chats as selectors
 from convos_app.serializers.chats import (
-    DEFAULT_CHATS_PAGE,
     ChatCreateInputSerializer,
     ChatListQuerySerializer,
     ChatListSerializer,
@@ -24,11 +25,10 @@ from convos_app.serializers.chats import (
     ChatReplySerializer,
     ChatSerializer,
 )
+from convos_app.services import chat_replies as replies
 from convos_app.services import chat_streaming as streaming
 from convos_app.services import chats as services
 
-ERROR = OpenApiResponse(description='`{"error": "...", "message"?: "..."}`')
-DELETED = OpenApiResponse(description="No content")
 SSE_DESCRIPTION = (
     "Server-Sent Events: `start`, `content` (`{delta}`), `tool_call`, `end` (the 201 body of the "
     "non-streaming endpoint), `error`."
@@ -47,7 +47,7 @@ class EventStreamRenderer(renderers.BaseRenderer):
         return streaming.sse("error", data) if data is not None else b""
 
 
-class ChatsView(viewsets.GenericViewSet):
+class ChatsView(ApiViewSet):
     """``/api/chats``: create a chat, list the user's chats (newest first)."""
 
     parser_classes = [SafeJSONParser]
@@ -58,9 +58,8 @@ class ChatsView(viewsets.GenericViewSet):
         responses={201: ChatSerializer, 400: ERROR},
     )
     def create(self, request: Request) -> Response:
-        body = ChatCreateInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        chat = services.chat_create(user=request.user, **body.validated_data)
+        body = validated(ChatCreateInputSerializer, request.data)
+        chat = services.chat_create(user=request.user, **body)
         return Response(ChatSerializer(chat).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -69,19 +68,12 @@ class ChatsView(viewsets.GenericViewSet):
         responses={200: ChatListSerializer, 400: ERROR},
     )
     def list(self, request: Request) -> Response:
-        query = ChatListQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        page = selectors.chat_list(
-            user=request.user,
-            cursor=query.validated_data.get("cursor") or None,
-            page_size=parse_page_size(
-                query.validated_data.get("count"), default=DEFAULT_CHATS_PAGE, name="count"
-            ),
-        )
+        query = validated(ChatListQuerySerializer, request.query_params)
+        page = selectors.chat_list(user=request.user, **query)
         return Response(ChatListSerializer(page).data)
 
 
-class ChatDetailView(viewsets.GenericViewSet):
+class ChatDetailView(ApiViewSet):
     """``/api/chats/{id}``: read or delete one chat."""
 
     @extend_schema(operation_id="chats_retrieve", responses={200: ChatSerializer, 404: ERROR})
@@ -95,8 +87,8 @@ class ChatDetailView(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ChatMessagesView(viewsets.GenericViewSet):
-    """``/api/chats/{id}/messages``: list (seed 003), clear (seed 003), create (seed 004)."""
+class ChatMessagesView(ApiViewSet):
+    """``/api/chats/{id}/messages``: list, clear, or post a message and get the reply."""
 
     parser_classes = [SafeJSONParser]
 
@@ -106,11 +98,8 @@ class ChatMessagesView(viewsets.GenericViewSet):
         responses={200: ChatMessagePageSerializer, 400: ERROR, 404: ERROR},
     )
     def list(self, request: Request, chat_id: str) -> Response:
-        query = ChatMessagesQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        page = selectors.chat_message_page(
-            user=request.user, chat_id=chat_id, **query.validated_data
-        )
+        query = validated(ChatMessagesQuerySerializer, request.query_params)
+        page = selectors.chat_message_page(user=request.user, chat_id=chat_id, **query)
         return Response(ChatMessagePageSerializer(page).data)
 
     @extend_schema(
@@ -119,11 +108,8 @@ class ChatMessagesView(viewsets.GenericViewSet):
         responses={201: ChatReplySerializer, 400: ERROR, 403: ERROR, 404: ERROR, 502: ERROR},
     )
     def create(self, request: Request, chat_id: str) -> Response:
-        body = ChatMessageCreateInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        reply = services.chat_reply_create(
-            user=request.user, chat_id=chat_id, **body.validated_data
-        )
+        body = validated(ChatMessageCreateInputSerializer, request.data)
+        reply = replies.chat_reply_create(user=request.user, chat_id=chat_id, **body)
         return Response(ChatReplySerializer(reply).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(operation_id="chats_messages_clear", responses={204: DELETED, 404: ERROR})
@@ -132,7 +118,7 @@ class ChatMessagesView(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ChatMessageStreamView(viewsets.GenericViewSet):
+class ChatMessageStreamView(ApiViewSet):
     """``POST /api/chats/{id}/messages/stream``: the reply as Server-Sent Events."""
 
     parser_classes = [SafeJSONParser]
@@ -151,9 +137,8 @@ class ChatMessageStreamView(viewsets.GenericViewSet):
         },
     )
     def create(self, request: Request, chat_id: str) -> StreamingHttpResponse:
-        body = ChatMessageCreateInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        plan = services.reply_prepare(user=request.user, chat_id=chat_id, **body.validated_data)
+        body = validated(ChatMessageCreateInputSerializer, request.data)
+        plan = replies.reply_prepare(user=request.user, chat_id=chat_id, **body)
         response = StreamingHttpResponse(
             streaming.reply_events(plan), content_type="text/event-stream; charset=utf-8"
         )

@@ -1,18 +1,16 @@
-"""Conversations API (seed 002, spec §2, decisions.md): input → one service/selector → output."""
+"""Conversations API: input → one service/selector → output."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from chatcore.errors import ApplicationError
-from chatcore.throttles import (
-    FORK_RATE_LIMITED,
-    ConversationForkIPThrottle,
-    ConversationForkUserThrottle,
-)
+from chatcore.schema import ERROR
+from chatcore.serializers import validated
+from chatcore.throttles import ConversationForkIPThrottle, ConversationForkUserThrottle
+from chatcore.viewsets import ApiViewSet
 from convos_app.selectors import conversations as selectors
 from convos_app.serializers.conversations import (
     ConversationArchiveInputSerializer,
@@ -26,7 +24,6 @@ from convos_app.serializers.conversations import (
     ConversationSerializer,
     ConversationUpdateInputSerializer,
     TitleResponseSerializer,
-    validated,
 )
 from convos_app.services.conversations import conversation_archive, conversation_rename
 from convos_app.services.delete import conversation_delete, conversations_delete_all
@@ -34,7 +31,6 @@ from convos_app.services.duplicate import conversation_duplicate
 from convos_app.services.fork import conversation_fork
 from convos_app.services.titles import conversation_title_wait
 
-ERROR = OpenApiResponse(description='`{"error": "..."}`')
 LIST_PARAMETERS = [
     OpenApiParameter("limit", int, description="Page size, 1..100 (default 25)"),
     OpenApiParameter("cursor", str, description="nextCursor of the previous page"),
@@ -46,7 +42,7 @@ LIST_PARAMETERS = [
 ]
 
 
-class ConversationViewSet(viewsets.ViewSet):
+class ConversationViewSet(ApiViewSet):
     """List, read, rename, archive, delete conversations, and wait for a generated title."""
 
     @extend_schema(
@@ -107,16 +103,10 @@ class ConversationViewSet(viewsets.ViewSet):
         return Response(TitleResponseSerializer({"title": title}).data)
 
 
-class ConversationCopyViewSet(viewsets.ViewSet):
+class ConversationCopyViewSet(ApiViewSet):
     """Fork and duplicate: one shared per-user and per-IP rate limit (429 + Retry-After)."""
 
     throttle_classes = [ConversationForkUserThrottle, ConversationForkIPThrottle]
-
-    def throttled(self, request: Request, wait: float | None) -> None:
-        seconds = max(1, int(wait + 0.999)) if wait is not None else 60
-        raise ApplicationError(
-            FORK_RATE_LIMITED, status_code=429, headers={"Retry-After": str(seconds)}
-        )
 
     @extend_schema(
         request=ConversationForkInputSerializer,

@@ -1,11 +1,11 @@
 """Import and export over HTTP: ``POST /api/convos/import``, ``GET /api/convos/:id/export``.
 
-Import limits (spec §2.10, reliability.md §3.7): the upload is counted byte by byte by
-``ImportSizeLimitHandler`` and stopped with a JSON 413 as soon as it passes
-``CONVERSATION_IMPORT_MAX_FILE_SIZE_BYTES`` (a ``Content-Length`` that already says so is refused
-before reading); big files stream to a temporary file, never into memory. Per-IP and per-user
-throttles (``IMPORT_IP_MAX``/``IMPORT_IP_WINDOW``, ``IMPORT_USER_MAX``/``IMPORT_USER_WINDOW``)
-answer 429. The format is detected from the content, not the file name or MIME type.
+Import limits: the upload is counted byte by byte by ``ImportSizeLimitHandler`` and stopped
+with a JSON 413 as soon as it passes ``CONVERSATION_IMPORT_MAX_FILE_SIZE_BYTES`` (a
+``Content-Length`` that already says so is refused before reading); big files stream to a
+temporary file, never into memory. Per-IP and per-user throttles
+(``settings.CONVERSATION_IMPORT_RATES``) answer 429. The format is detected from the content,
+not the file name or MIME type.
 """
 
 from __future__ import annotations
@@ -16,15 +16,18 @@ from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, load_handler
 from django.http import HttpRequest, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 
 from chatcore.errors import PayloadTooLarge
+from chatcore.schema import ERROR
+from chatcore.serializers import validated
+from chatcore.throttles import ConversationImportIPThrottle, ConversationImportUserThrottle
+from chatcore.viewsets import ApiViewSet
 from convos_app.serializers.transfer import (
     ConversationExportQuerySerializer,
     ConversationImportInputSerializer,
@@ -33,9 +36,7 @@ from convos_app.serializers.transfer import (
 from convos_app.services.exports import conversation_export_file
 from convos_app.services.imports import conversations_import
 
-ERROR = OpenApiResponse(description='`{"error": "..."}`')
 FILE_TOO_LARGE = "File exceeds the maximum allowed size"
-IMPORT_THROTTLED = "Too many conversation import requests. Try again later"
 
 
 class ImportSizeLimitHandler(FileUploadHandler):
@@ -66,44 +67,11 @@ class ImportSizeLimitHandler(FileUploadHandler):
         return None
 
 
-class _ImportThrottle(SimpleRateThrottle):
-    """Rates come from settings (count per window in minutes), read on every request."""
-
-    max_setting = ""
-    window_setting = ""
-
-    def get_rate(self) -> str:
-        return f"{getattr(settings, self.max_setting)}/{getattr(settings, self.window_setting)}m"
-
-    def parse_rate(self, rate: str | None) -> tuple[int, int]:
-        return getattr(settings, self.max_setting), getattr(settings, self.window_setting) * 60
-
-
-class ImportIPThrottle(_ImportThrottle):
-    scope = "convo_import_ip"
-    max_setting = "IMPORT_IP_MAX"
-    window_setting = "IMPORT_IP_WINDOW"
-
-    def get_cache_key(self, request: Request, view: Any) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-class ImportUserThrottle(_ImportThrottle):
-    scope = "convo_import_user"
-    max_setting = "IMPORT_USER_MAX"
-    window_setting = "IMPORT_USER_WINDOW"
-
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        if not request.user or not request.user.is_authenticated:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
-
-
-class ConversationImportView(viewsets.GenericViewSet):
+class ConversationImportView(ApiViewSet):
     """``POST /api/convos/import``: one export file in, new conversations out (201)."""
 
     parser_classes = [MultiPartParser, FormParser]
-    throttle_classes = [ImportIPThrottle, ImportUserThrottle]
+    throttle_classes = [ConversationImportIPThrottle, ConversationImportUserThrottle]
 
     def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
         # Before anything reads the body (CSRF checks read request.POST), so the limit holds.
@@ -112,9 +80,6 @@ class ConversationImportView(viewsets.GenericViewSet):
             *(load_handler(path, request) for path in settings.FILE_UPLOAD_HANDLERS),
         ]
         return super().initialize_request(request, *args, **kwargs)
-
-    def throttled(self, request: Request, wait: float | None) -> None:
-        raise exceptions.Throttled(wait, detail=IMPORT_THROTTLED)
 
     @extend_schema(
         operation_id="convos_import",
@@ -127,15 +92,14 @@ class ConversationImportView(viewsets.GenericViewSet):
         },
     )
     def create(self, request: Request) -> Response:
-        data = ConversationImportInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        result = conversations_import(user=request.user, stream=data.validated_data["file"])
+        body = validated(ConversationImportInputSerializer, request.data)
+        result = conversations_import(user=request.user, stream=body["file"])
         return Response(
             ConversationImportResultSerializer(result).data, status=status.HTTP_201_CREATED
         )
 
 
-class ConversationExportView(viewsets.GenericViewSet):
+class ConversationExportView(ApiViewSet):
     """``GET /api/convos/:conversationId/export?format=json|markdown|csv``: a download."""
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
@@ -154,12 +118,9 @@ class ConversationExportView(viewsets.GenericViewSet):
         },
     )
     def retrieve(self, request: Request, conversation_id: str) -> StreamingHttpResponse:
-        query = ConversationExportQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        query = validated(ConversationExportQuerySerializer, request.query_params)
         export = conversation_export_file(
-            user=request.user,
-            conversation_id=conversation_id,
-            export_format=query.validated_data["format"],
+            user=request.user, conversation_id=conversation_id, export_format=query["format"]
         )
         response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
         response["Content-Disposition"] = f'attachment; filename="{export.filename}"'

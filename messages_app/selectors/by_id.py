@@ -17,15 +17,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from chatcore.errors import NotFound
+from chatcore.errors import ConversationNotFound, MessageNotFound
 from chatcore.models import User
 from messages_app.models import ContentPart, Message
-from messages_app.selectors.messages import (
-    MESSAGE_NOT_FOUND,
-    MessageRecord,
-    message_list_for_conversation,
-    public_id_is_usable,
-)
+from messages_app.selectors.messages import MessageRecord, message_list_for_conversation
 
 # Content parts that carry the message's text or its tool calls.
 TEXT_PART_TYPES = ("text",)
@@ -139,7 +134,7 @@ def chat_message_records(queryset: QuerySet[Message]) -> list[ChatMessageRecord]
 def chat_message_record_get(*, user: User, pk: int) -> ChatMessageRecord:
     records = chat_message_records(Message.objects.filter(user=user, pk=pk))
     if not records:
-        raise NotFound(MESSAGE_NOT_FOUND)
+        raise MessageNotFound()
     return records[0]
 
 
@@ -151,9 +146,8 @@ def conversation_messages_or_message(
     conversation lookup's 404. The conversation path costs exactly what it cost alone."""
     try:
         return message_list_for_conversation(user=user, conversation_id=item_id)
-    except NotFound:
-        if public_id_is_usable(item_id):
-            records = chat_message_records(Message.objects.filter(user=user, message_id=item_id))
-            if records:
-                return records[0]
+    except ConversationNotFound:
+        records = chat_message_records(Message.objects.owned(user, item_id))
+        if records:
+            return records[0]
         raise

@@ -8,6 +8,7 @@ per row, which keeps the whole-conversation read close to the cost of the raw ro
 
 from __future__ import annotations
 
+import html
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,16 +17,12 @@ from typing import Any, Literal
 
 from django.db.models import QuerySet
 
-from chatcore.errors import NotFound
-from chatcore.models import PUBLIC_ID_MAX_LENGTH, User
+from chatcore.errors import MessageNotFound
+from chatcore.models import User
 from chatcore.pagination import paginate_keyset
-from chatcore.validators import text_problem
 from convos_app.models import Conversation
+from messages_app import search as search_api
 from messages_app.models import ContentPart, Message
-
-CONVERSATION_NOT_FOUND = "Conversation not found"
-MESSAGE_NOT_FOUND = "Message not found"
-SEARCH_NOT_AVAILABLE = "Search is not available"
 
 # LibreChat's placeholder id of an unsaved chat: its message list is empty, never a 404.
 NEW_CONVERSATION_ID = "new"
@@ -108,12 +105,6 @@ _COLUMNS = (
 )
 
 
-def public_id_is_usable(value: str) -> bool:
-    """Whether a path/query id could name a stored row (NUL or overlong ids never do, and
-    would make PostgreSQL raise instead of simply matching nothing)."""
-    return 0 < len(value) <= PUBLIC_ID_MAX_LENGTH and text_problem(value) is None
-
-
 def message_records(queryset: QuerySet[Message]) -> list[MessageRecord]:
     """Records for ``queryset`` in its order: one query for the messages and their feedback,
     one for all their content parts (none when there are no messages)."""
@@ -142,21 +133,13 @@ def message_record_get(*, user: User, pk: int) -> MessageRecord:
     """The record of one message of ``user`` by primary key (after a write, for the response)."""
     records = message_records(Message.objects.filter(user=user, pk=pk))
     if not records:
-        raise NotFound(MESSAGE_NOT_FOUND)
+        raise MessageNotFound()
     return records[0]
 
 
-def conversation_get_for_user(*, user: User, conversation_id: str) -> Conversation:
-    """``user``'s conversation with this public id, or 404 "Conversation not found"."""
-    if public_id_is_usable(conversation_id):
-        conversation = (
-            Conversation.objects.filter(user=user, conversation_id=conversation_id)
-            .only("pk", "conversation_id", "user_id")
-            .first()
-        )
-        if conversation is not None:
-            return conversation
-    raise NotFound(CONVERSATION_NOT_FOUND)
+def _conversation(*, user: User, conversation_id: str) -> Conversation:
+    """Only the primary key: the messages are what is read, the conversation scopes them."""
+    return Conversation.objects.only("pk").access(user, conversation_id)
 
 
 def message_list_for_conversation(*, user: User, conversation_id: str) -> list[MessageRecord]:
@@ -167,7 +150,7 @@ def message_list_for_conversation(*, user: User, conversation_id: str) -> list[M
     """
     if conversation_id == NEW_CONVERSATION_ID:
         return []
-    conversation = conversation_get_for_user(user=user, conversation_id=conversation_id)
+    conversation = _conversation(user=user, conversation_id=conversation_id)
     return message_records(
         Message.objects.filter(user=user, conversation=conversation).order_by("created_at", "pk")
     )
@@ -177,14 +160,10 @@ def message_get_in_conversation(
     *, user: User, conversation_id: str, message_id: str
 ) -> MessageRecord:
     """One message of one of ``user``'s conversations; 404 for either id being unknown."""
-    conversation = conversation_get_for_user(user=user, conversation_id=conversation_id)
-    records = []
-    if public_id_is_usable(message_id):
-        records = message_records(
-            Message.objects.filter(user=user, conversation=conversation, message_id=message_id)
-        )
+    conversation = _conversation(user=user, conversation_id=conversation_id)
+    records = message_records(Message.objects.owned(user, message_id, conversation=conversation))
     if not records:
-        raise NotFound(MESSAGE_NOT_FOUND)
+        raise MessageNotFound()
     return records[0]
 
 
@@ -202,10 +181,6 @@ def message_search(*, user: User, query: str, cursor: str | None, page_size: int
     """Full-text search over ``user``'s messages (``GET /api/messages?search=``): ranked by
     relevance then recency, a signed cursor per page; temporary chats are left out as in
     LibreChat. Query problems (too long, NUL, nothing searchable) answer 400."""
-    import html
-
-    from chatcore.search import api as search_api
-
     found = search_api.message_search(user=user, query=query, cursor=cursor, page_size=page_size)
     pks = [hit.message_pk for hit in found.hits]
     records = message_records(
@@ -256,15 +231,12 @@ def message_list(
     queryset = Message.objects.filter(user=user)
     conversation_pk: int | None = None
     if conversation_id:
-        conversation = conversation_get_for_user(user=user, conversation_id=conversation_id)
+        conversation = _conversation(user=user, conversation_id=conversation_id)
         conversation_pk = conversation.pk
         queryset = queryset.filter(conversation=conversation)
     if message_id:
-        if not public_id_is_usable(message_id):
-            return MessagePage(messages=[], next_cursor=None)
-        return MessagePage(
-            messages=message_records(queryset.filter(message_id=message_id)), next_cursor=None
-        )
+        found = queryset.owned(user, message_id)
+        return MessagePage(messages=message_records(found), next_cursor=None)
     sort_field = SORT_FIELDS[sort_by]
     page = paginate_keyset(
         queryset.only("pk", sort_field),

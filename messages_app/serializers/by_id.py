@@ -1,4 +1,4 @@
-"""Seed 003's message object (``/api/messages/{id}`` and the chats API's message lists)."""
+"""The chats API's message object (``/api/messages/{id}`` and the chats message lists)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,14 @@ from typing import Any
 
 from rest_framework import serializers
 
-from chatcore.serializers import StrictInputSerializer
+from chatcore.serializers import StrictInputSerializer, iso
 from messages_app.selectors.by_id import ChatMessageRecord
-from messages_app.serializers.messages import iso
 
 
 def chat_message_representation(record: ChatMessageRecord) -> dict[str, Any]:
-    """Seed 003's message. ``toolUses`` is part of assistant messages (the seed's examples show
-    it there and not on user messages); ``unfinished``/``error``/``workflowId`` appear only when
-    set, so ordinary messages are exactly the seed's shape."""
+    """The chats API's message. ``toolUses`` is part of assistant messages (the API's examples
+    show it there and not on user messages); ``unfinished``/``error``/``workflowId`` appear only
+    when set, so ordinary messages have exactly the documented shape."""
     body: dict[str, Any] = {
         "id": record.message_id,
         "chatId": record.chat_id,
@@ -42,7 +41,7 @@ class ToolUseSerializer(serializers.Serializer):
 
 
 class ChatMessageSerializer(serializers.Serializer):
-    """Seed 003's message object."""
+    """The chats API's message object."""
 
     id = serializers.CharField()
     chatId = serializers.CharField()

@@ -5,25 +5,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from chatcore.errors import NotFound
 from chatcore.models import User
 from messages_app.models import Feedback, Message
 from messages_app.selectors.by_id import ChatMessageRecord, chat_message_record_get
-from messages_app.selectors.messages import MESSAGE_NOT_FOUND, public_id_is_usable
 from messages_app.signals import messages_deleted
-
-
-def _message_for_update(*, user: User, message_id: str) -> Message:
-    message = None
-    if public_id_is_usable(message_id):
-        message = (
-            Message.objects.select_for_update(of=("self",))
-            .filter(user=user, message_id=message_id)
-            .first()
-        )
-    if message is None:
-        raise NotFound(MESSAGE_NOT_FOUND)
-    return message
 
 
 @transaction.atomic
@@ -35,7 +20,7 @@ def chat_message_like_update(
     The message row is locked first (concurrent likes serialise). A LibreChat ``tag`` belongs
     to one rating, so it is dropped when the rating flips; a comment text is kept.
     """
-    message = _message_for_update(user=user, message_id=message_id)
+    message = Message.objects.access(user, message_id, lock=True)
     if liked is None:
         Feedback.objects.filter(message=message).delete()
     else:
@@ -58,7 +43,7 @@ def chat_message_delete(*, user: User, message_id: str) -> None:
     ``messages_deleted`` lets the chats API drop its cached context. Children keep their
     ``parentMessageId`` (no cascade through the tree, as the seed-000 delete); the next
     reply's context simply no longer contains the message."""
-    message = _message_for_update(user=user, message_id=message_id)
+    message = Message.objects.access(user, message_id, lock=True)
     conversation_pk = message.conversation_id
     message.delete()
     transaction.on_commit(

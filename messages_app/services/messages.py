@@ -1,14 +1,15 @@
-"""Write paths of the Messages API (design D5): create, edit, feedback, delete, branch, artifact.
+"""Write paths of the Messages API: create, edit, feedback, delete.
 
 Every service is one transaction that either writes everything or nothing. Read-modify-write
 services lock the message row (``select_for_update``) before reading what they change, so two
 concurrent edits of one message serialise instead of losing each other's token-count delta.
-Each returns what the response shows, read back through the selectors.
+Each returns what the response shows, read back through the selectors. Branching a parallel
+response and editing an artifact live in ``services/branch.py`` and ``services/artifact.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -16,64 +17,25 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from chatcore.errors import Conflict, InvalidInput, NotFound
-from chatcore.models import NO_PARENT, User, new_public_id
-from chatcore.search.sync import index_messages
+from chatcore.errors import Conflict, InvalidInput
+from chatcore.models import User, new_public_id
 from chatcore.tokens import count_tokens
 from convos_app.models import DEFAULT_TITLE, Conversation
-from messages_app import artifacts, branching
 from messages_app.models import ContentPart, Feedback, Message
-from messages_app.selectors.messages import (
-    MESSAGE_NOT_FOUND,
-    MessageRecord,
-    conversation_get_for_user,
-    message_record_get,
-    public_id_is_usable,
-)
+from messages_app.rows import content_part_rows, message_row, part_text
+from messages_app.search import index_messages
+from messages_app.selectors.messages import MessageRecord, message_record_get
 from messages_app.signals import reply_saved
 
 MESSAGE_EXISTS = "Message already exists"
 INVALID_INDEX = "Invalid index"
 CONTENT_PART_NOT_FOUND = "Content part not found"
 NON_TEXT_CONTENT = "Cannot update non-text content"
-SOURCE_MESSAGE_NOT_FOUND = "Source message not found"
-CANNOT_BRANCH_USER_MESSAGE = "Cannot branch from user messages"
 
 # Content part types whose text a client may edit by index (spec §1.5 B.5).
 EDITABLE_PART_TYPES = ("text", "think")
 # How long a message created with ``isTemporary`` is kept (LibreChat's default retention).
 TEMPORARY_RETENTION = timedelta(days=30)
-
-
-def part_text(payload: Mapping[str, Any]) -> str:
-    """The plain text of a content part: ``part[type]`` when it is a string, or the ``value``
-    of the structured ``{value, annotations}`` form; other parts carry no text."""
-    value = payload.get(str(payload.get("type", "")))
-    if isinstance(value, Mapping):
-        value = value.get("value")
-    return value if isinstance(value, str) else ""
-
-
-def _part_agent(payload: Mapping[str, Any]) -> str | None:
-    agent = payload.get("agentId")
-    return agent[:255] if isinstance(agent, str) and agent else None
-
-
-def _content_part_rows(
-    *, user: User, message: Message, parts: Sequence[Mapping[str, Any]]
-) -> list[ContentPart]:
-    return [
-        ContentPart(
-            user=user,
-            message=message,
-            index=index,
-            type=str(payload["type"]),
-            payload=dict(payload),
-            text=part_text(payload),
-            agent_id=_part_agent(payload),
-        )
-        for index, payload in enumerate(parts)
-    ]
 
 
 @dataclass(frozen=True)
@@ -134,14 +96,12 @@ def message_create(*, user: User, conversation_id: str, message: NewMessage) -> 
         counted = message.text or "\n".join(part_text(part) for part in parts)
         token_count = count_tokens(counted, model=message.model)
     now = timezone.now()
-    row = Message(
+    row = message_row(
         user=user,
         conversation=conversation,
         message_id=message_id,
-        parent_message_id=message.parent_message_id or NO_PARENT,
-        sender=message.sender
-        if message.sender is not None
-        else ("User" if message.is_created_by_user else "Assistant"),
+        parent_message_id=message.parent_message_id,
+        sender=message.sender,
         text=message.text,
         is_created_by_user=message.is_created_by_user,
         endpoint=message.endpoint,
@@ -159,7 +119,6 @@ def message_create(*, user: User, conversation_id: str, message: NewMessage) -> 
         metadata=message.metadata,
         extra=message.extra,
         created_at=now,
-        updated_at=now,
     )
     try:
         with transaction.atomic():
@@ -167,7 +126,7 @@ def message_create(*, user: User, conversation_id: str, message: NewMessage) -> 
     except IntegrityError as exc:
         # A concurrent POST with the same messageId won the unique constraint.
         raise Conflict(MESSAGE_EXISTS) from exc
-    ContentPart.objects.bulk_create(_content_part_rows(user=user, message=row, parts=parts))
+    ContentPart.objects.bulk_create(content_part_rows(user=user, message=row, parts=parts))
     if parts:  # bulk_create sends no signal: the document must include the parts' text
         index_messages([row.pk])
     if not row.is_created_by_user and conversation.title == DEFAULT_TITLE and _is_first_reply(row):
@@ -188,18 +147,10 @@ def _is_first_reply(message: Message) -> bool:
 
 
 def _message_for_update(*, user: User, conversation_id: str, message_id: str) -> Message:
-    """Lock and return one message of one of ``user``'s conversations (404s otherwise)."""
-    conversation = conversation_get_for_user(user=user, conversation_id=conversation_id)
-    message = None
-    if public_id_is_usable(message_id):
-        message = (
-            Message.objects.select_for_update(of=("self",))
-            .filter(user=user, conversation=conversation, message_id=message_id)
-            .first()
-        )
-    if message is None:
-        raise NotFound(MESSAGE_NOT_FOUND)
-    return message
+    """Lock and return one message of one of ``user``'s conversations: 404 "Conversation not
+    found" for the conversation, then 404 "Message not found" for the message."""
+    conversation = Conversation.objects.only("pk").access(user, conversation_id)
+    return Message.objects.access(user, message_id, conversation=conversation, lock=True)
 
 
 @transaction.atomic
@@ -328,109 +279,3 @@ def message_delete(*, user: User, conversation_id: str, message_id: str) -> None
     ``parentMessageId``: deleting never cascades through the tree (spec §1.7)."""
     message = _message_for_update(user=user, conversation_id=conversation_id, message_id=message_id)
     message.delete()
-
-
-def _source_for_update(*, user: User, message_id: str) -> Message | None:
-    """Lock one of ``user``'s messages by public id, in whichever conversation it is."""
-    if not public_id_is_usable(message_id):
-        return None
-    return (
-        Message.objects.select_for_update(of=("self",))
-        .filter(user=user, message_id=message_id)
-        .select_related("conversation")
-        .first()
-    )
-
-
-@transaction.atomic
-def message_branch(*, user: User, message_id: str, agent_id: str) -> MessageRecord:
-    """Split one agent's parts of a parallel response into a new sibling message.
-
-    The branch shares the source's parent, sender, model, endpoint, icon and attachments; the
-    agent it came from is recorded in ``metadata.agentId`` (decisions.md).
-    """
-    source = _source_for_update(user=user, message_id=message_id)
-    if source is None:
-        raise NotFound(SOURCE_MESSAGE_NOT_FOUND)
-    if source.is_created_by_user:
-        raise InvalidInput(CANNOT_BRANCH_USER_MESSAGE)
-    payloads = list(
-        ContentPart.objects.filter(message=source)
-        .order_by("index")
-        .values_list("payload", flat=True)
-    )
-    try:
-        kept = branching.branch_parts(payloads, agent_id)
-    except branching.BranchError as exc:
-        raise InvalidInput(str(exc)) from exc
-    now = timezone.now()
-    branch = Message.objects.create(
-        user=user,
-        conversation=source.conversation,
-        message_id=new_public_id(),
-        parent_message_id=source.parent_message_id,
-        sender=source.sender,
-        text="",
-        is_created_by_user=False,
-        endpoint=source.endpoint,
-        model=source.model,
-        icon_url=source.icon_url,
-        attachments=source.attachments,
-        unfinished=False,
-        error=False,
-        metadata={"agentId": agent_id},
-        created_at=now,
-        updated_at=now,
-    )
-    ContentPart.objects.bulk_create(_content_part_rows(user=user, message=branch, parts=kept))
-    index_messages([branch.pk])  # bulk_create sends no signal
-    Conversation.objects.filter(pk=source.conversation_id).update(updated_at=now)
-    return message_record_get(user=user, pk=branch.pk)
-
-
-@dataclass(frozen=True)
-class ArtifactEditResult:
-    conversation_id: str
-    content: list[dict[str, Any]] | None
-    text: str
-
-
-@transaction.atomic
-def message_artifact_edit(
-    *, user: User, message_id: str, index: int, original: str, updated: str
-) -> ArtifactEditResult:
-    """Replace ``original`` with ``updated`` inside artifact ``index`` of a message (spec §1.9)
-    and write the changed content part (or the legacy text) back. No match writes nothing."""
-    message = _source_for_update(user=user, message_id=message_id)
-    if message is None:
-        raise NotFound(MESSAGE_NOT_FOUND)
-    parts = list(ContentPart.objects.filter(message=message).order_by("index"))
-    sources = [
-        artifacts.TextSource(text=part.payload["text"], part_index=position)
-        for position, part in enumerate(parts)
-        if part.type == "text" and isinstance(part.payload.get("text"), str)
-    ]
-    try:
-        edit = artifacts.apply_artifact_edit(
-            parts=sources,
-            message_text=message.text,
-            index=index,
-            original=original,
-            updated=updated,
-        )
-    except artifacts.ArtifactEditError as exc:
-        raise InvalidInput(str(exc)) from exc
-    if edit.source == "content" and edit.part_index is not None:
-        part = parts[edit.part_index]
-        part.payload = {**part.payload, "text": edit.text}
-        part.text = edit.text
-        part.save(update_fields=["payload", "text"])
-    else:
-        message.text = edit.text
-    message.updated_at = timezone.now()
-    message.save(update_fields=["text", "updated_at"])
-    return ArtifactEditResult(
-        conversation_id=message.conversation.conversation_id,
-        content=[part.payload for part in parts] or None,
-        text=message.text,
-    )

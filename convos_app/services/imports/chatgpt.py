@@ -228,7 +228,3 @@ def convert(raw: Any) -> ImportedConversation:
 def _folded(message: Any) -> bool:
     content = message.get("content") if isinstance(message, Mapping) else None
     return isinstance(content, Mapping) and content.get("content_type") in FOLDED_TYPES
-
-
-def looks_like(item: Any) -> bool:
-    return isinstance(item, Mapping) and ("mapping" in item or "create_time" in item)

@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from chatcore.models import User
+from convos_app.search import index_conversation_trees
 
 
 def after_conversations_imported(*, user: User, conversation_pks: Sequence[int]) -> None:
     """Called by the import service for each batch: index the batch's conversations and
     messages in bulk (a few statements per 2,000 rows), in the import's transaction."""
-    from chatcore.search.sync import index_conversation_trees
-
     index_conversation_trees(conversation_pks)

@@ -10,7 +10,7 @@ admin).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -18,6 +18,7 @@ from typing import Any
 
 from chatcore.models import NO_PARENT
 from chatcore.validators import text_problem
+from messages_app.trees import TreeNode, topological_order
 
 DEFAULT_CONVERSATION_MODEL = "gpt-4o-mini"
 DEFAULT_TITLE = "Imported Chat"
@@ -101,47 +102,31 @@ def from_iso(value: Any) -> datetime | None:
     return parsed
 
 
-def as_text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def json_block(value: Any) -> str:
     """A pretty-printed ```json fenced block, as LibreChat renders content it cannot read."""
     return "```json\n" + json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n```"
 
 
-def part_text(part: Mapping[str, Any]) -> str:
-    """The searchable text of one content part (``text``/``think`` strings or ``{value}``)."""
-    kind = part.get("type")
-    value = part.get(kind) if isinstance(kind, str) else None
-    if isinstance(value, Mapping):
-        value = value.get("value")
-    return value if isinstance(value, str) else ""
-
-
 def enforce_parent_order(messages: Iterable[ImportedMessage]) -> None:
     """A child is never stored before its parent: a child older than its parent moves to parent+1ms.
 
-    Walks parents before children (the list may come in any order), so a whole chain shifts
-    consistently. Equal timestamps are left alone so an export of our own data round-trips.
+    Walks parents before children with the tree walker's rules (``messages_app.trees``: the
+    list may come in any order, missing parents make roots, a cycle is broken at its oldest
+    message exactly as the service will store it), so a whole chain shifts consistently. Equal
+    timestamps are left alone so an export of our own data round-trips.
     """
     items = list(messages)
     by_id = {m.source_id: m for m in items}
-    done: set[str] = set()
+    nodes = [TreeNode(m.source_id, m.source_parent_id or NO_PARENT) for m in items]
+    for node in topological_order(nodes):
+        if node.parent == NO_PARENT:
+            continue
+        child, parent = by_id[node.id], by_id[node.parent]
+        if child.created_at < parent.created_at:
+            child.created_at = parent.created_at + ONE_MS
     for message in items:
-        chain = []
-        node: ImportedMessage | None = message
-        while node is not None and node.source_id not in done:
-            chain.append(node)
-            done.add(node.source_id)
-            parent_id = node.source_parent_id
-            node = by_id.get(parent_id) if parent_id and parent_id != NO_PARENT else None
-        for child in reversed(chain):
-            parent = by_id.get(child.source_parent_id or NO_PARENT)
-            if parent is not None and child.created_at < parent.created_at:
-                child.created_at = parent.created_at + ONE_MS
-            if child.updated_at is None or child.updated_at < child.created_at:
-                child.updated_at = child.created_at
+        if message.updated_at is None or message.updated_at < message.created_at:
+            message.updated_at = message.created_at
 
 
 def check_strings(value: Any, limit: int) -> str | None:

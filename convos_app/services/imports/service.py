@@ -7,9 +7,10 @@ database error leaves nothing behind (decisions.md). A conversation that cannot 
 skipped and reported; a file that is not JSON, not a known format, or yields no conversation at
 all imports nothing and raises ``InvalidInput``.
 
-Repair policy for hostile trees (reliability.md M2), documented here because the spec is silent:
-a parent id that is missing from the conversation, equal to the message's own id, or part of a
-cycle makes the message a root; a duplicated message id inside one conversation skips that
+Repair policy for hostile trees, documented here because the formats say nothing about it: a
+parent id that is missing from the conversation or equal to the message's own id makes the
+message a root, and a cycle is broken at its oldest message, which becomes a root (the root rule
+of ``messages_app.trees``); a duplicated message id inside one conversation skips that
 conversation; NUL characters, lone surrogates, NaN numbers and over-deep JSON skip it too
 (PostgreSQL would refuse them). Every stored id is server-generated and owned by the importer.
 """
@@ -22,20 +23,20 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, IntegerField, Max, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from chatcore.errors import InvalidInput
 from chatcore.models import NO_PARENT, User, new_public_id
 from convos_app.models import Conversation
 from messages_app.models import ContentPart, Feedback, Message
-from tags_app.models import TAG_MAX_LENGTH, Tag, TaggedConversation
+from messages_app.rows import content_part_rows, message_row
+from messages_app.trees import TreeNode, topological_order
+from tags_app.services import tag_links_add_new
 
 from . import chatbotui, chatgpt, claude, librechat, openwebui
 from .detection import FORMATS, detect, iter_conversations, shape_for
 from .hooks import after_conversations_imported
-from .records import ImportedConversation, SkipConversation, check_strings, part_text
+from .records import ImportedConversation, SkipConversation, check_strings
 
 IMPORT_SUCCESS = "Conversation(s) imported successfully"
 NOTHING_IMPORTED = "No conversation in the file could be imported"
@@ -93,7 +94,7 @@ class _Writer:
     conversations: int = 0
     messages: int = 0
     public_ids: list[str] = field(default_factory=list)
-    tag_links: list[tuple[int, str]] = field(default_factory=list)
+    tags: dict[int, list[str]] = field(default_factory=dict)  # conversation pk -> its labels
 
     def add(self, source: ImportedConversation) -> None:
         conversation = Conversation(
@@ -118,13 +119,13 @@ class _Writer:
         conversations = [p.conversation for p in self.pending]
         Conversation.objects.bulk_create(conversations, batch_size=500)
         rows: list[Message] = []
-        parts_of: list[tuple[Message, list[dict[str, Any]]]] = []
+        parts: list[ContentPart] = []
         feedback_of: list[tuple[Message, Any]] = []
         for item in self.pending:
             ids = {m.source_id: new_public_id() for m in item.source.messages}
             parents = _repaired_parents(item.source, ids)
             for message in item.source.messages:
-                row = Message(
+                row = message_row(
                     user=self.user,
                     conversation=item.conversation,
                     message_id=ids[message.source_id],
@@ -135,35 +136,19 @@ class _Writer:
                     endpoint=message.endpoint,
                     model=message.model,
                     created_at=message.created_at,
-                    updated_at=message.updated_at or message.created_at,
+                    updated_at=message.updated_at,
                     extra=message.extra,
                     **message.columns,
                 )
                 rows.append(row)
-                if message.content:
-                    parts_of.append((row, message.content))
+                parts += content_part_rows(user=self.user, message=row, parts=message.content)
                 if message.feedback is not None:
                     feedback_of.append((row, message.feedback))
-            for name in dict.fromkeys(item.source.tags):
-                self.tag_links.append((item.conversation.pk, name.strip()[:TAG_MAX_LENGTH]))
+            if item.source.tags:
+                self.tags[item.conversation.pk] = item.source.tags
             self.public_ids.append(item.conversation.conversation_id)
         Message.objects.bulk_create(rows, batch_size=1000)
-        ContentPart.objects.bulk_create(
-            [
-                ContentPart(
-                    user=self.user,
-                    message=row,
-                    index=index,
-                    type=part["type"][:64],
-                    payload=part,
-                    text=part_text(part),
-                    agent_id=part["agentId"] if isinstance(part.get("agentId"), str) else None,
-                )
-                for row, parts in parts_of
-                for index, part in enumerate(parts)
-            ],
-            batch_size=1000,
-        )
+        ContentPart.objects.bulk_create(parts, batch_size=1000)
         Feedback.objects.bulk_create(
             [
                 Feedback(
@@ -185,66 +170,18 @@ class _Writer:
         self.pending_messages = 0
 
     def link_tags(self) -> None:
-        """Create missing tags (appended after the user's last position), link, recount exactly."""
-        links = [(pk, name) for pk, name in self.tag_links if name]
-        if not links:
-            return
-        names = list(dict.fromkeys(name for _, name in links))
-        existing = dict(
-            Tag.objects.filter(user=self.user, name__in=names).values_list("name", "pk")
-        )
-        position = Tag.objects.filter(user=self.user).aggregate(top=Max("position"))["top"] or 0
-        now = timezone.now()
-        missing = []
-        for name in names:
-            if name not in existing:
-                position += 1
-                missing.append(
-                    Tag(
-                        user=self.user, name=name, position=position, created_at=now, updated_at=now
-                    )
-                )
-        for tag in Tag.objects.bulk_create(missing, batch_size=500):
-            existing[tag.name] = tag.pk
-        TaggedConversation.objects.bulk_create(
-            [TaggedConversation(tag_id=existing[name], conversation_id=pk) for pk, name in links],
-            batch_size=1000,
-            ignore_conflicts=True,
-        )
-        link_count = (
-            TaggedConversation.objects.filter(tag=OuterRef("pk"))
-            .order_by()
-            .values("tag")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        Tag.objects.filter(pk__in=existing.values()).update(
-            count=Coalesce(Subquery(link_count, output_field=IntegerField()), Value(0))
-        )
+        """Tag every written conversation through the tags service (normalised labels, exact
+        counts), once for the whole file."""
+        tag_links_add_new(user=self.user, names_by_conversation=self.tags)
 
 
 def _repaired_parents(source: ImportedConversation, ids: Mapping[str, str]) -> dict[str, str]:
-    """New parent id per source message: missing, self and cyclic parents become roots."""
-    parent_of = {}
-    for message in source.messages:
-        parent = message.source_parent_id
-        ok = parent and parent != NO_PARENT and parent != message.source_id and parent in ids
-        parent_of[message.source_id] = parent if ok else None
-    settled: set[str] = set()
-    for start in parent_of:
-        path: list[str] = []
-        on_path: set[str] = set()
-        node: str | None = start
-        while node is not None and node not in settled:
-            if node in on_path:  # a cycle: cut it at the node that closed it
-                parent_of[path[-1]] = None
-                break
-            path.append(node)
-            on_path.add(node)
-            node = parent_of[node]
-        settled.update(path)
+    """New parent id per source message, by the tree walker's rules: a missing, own or
+    ``NO_PARENT`` parent makes a root, and a cycle is broken at its oldest message."""
+    nodes = [TreeNode(m.source_id, m.source_parent_id or NO_PARENT) for m in source.messages]
     return {
-        sid: (ids[parent] if parent is not None else NO_PARENT) for sid, parent in parent_of.items()
+        node.id: NO_PARENT if node.parent == NO_PARENT else ids[node.parent]
+        for node in topological_order(nodes)
     }
 
 

@@ -1,0 +1,30 @@
+"""OpenAPI pieces every view's ``extend_schema`` shares."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error body of every endpoint (built by ``chatcore.errors``)."""
+
+    error = serializers.CharField(help_text="One sentence about the first problem")
+    message = serializers.CharField(required=False, help_text="More detail, when there is any")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # Added here: a declared attribute named "fields" would shadow Serializer.fields.
+        fields["fields"] = serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            required=False,
+            help_text='Wire key (nested keys dotted: "arg.conversationId") -> its messages',
+        )
+        return fields
+
+
+ERROR = OpenApiResponse(
+    response=ErrorSerializer,
+    description='`{"error": "...", "message"?: "...", "fields"?: {"key": ["..."]}}`',
+)
+DELETED = OpenApiResponse(description="No content")

@@ -1,0 +1,159 @@
+"""Writes of the PostgreSQL backend: set-based upserts and deletes of search documents.
+
+Every write is a few statements whatever the number of objects (``BATCH_SIZE`` rows per
+upsert, one ``DELETE`` per removal call), and runs on the data's own database connection, so
+it is part of the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Model
+from django.utils.encoding import force_str
+from haystack.constants import DJANGO_CT, DJANGO_ID, DOCUMENT_FIELD
+from haystack.exceptions import SearchBackendError
+from haystack.utils import get_model_ct
+
+from chatcore.search.fields import COLUMN_FIELDS, OWNER_FIELD, group_field_of
+from chatcore.search.text import cap, normalize
+
+# Worst case a tsvector takes ~2.5x the bytes of its (normalised) input: one distinct CJK
+# character per token costs ~12 bytes for ~5 input bytes. 256 KiB of input stays well below
+# PostgreSQL's 1 MiB tsvector limit whatever the script, so no write can fail on it.
+MAX_VECTOR_INPUT_BYTES = 256 * 1024
+_COLUMNS = ("ct", "id", "user", "group", "body", "normalized", "data", "created", "updated")
+
+
+class DocumentWrites:
+    """The write half of ``PostgresSearchBackend`` (which provides ``db``, ``table``,
+    ``config``, ``max_text_chars`` and ``batch_size``)."""
+
+    db: Any
+    table: str
+    config: str
+    max_text_chars: int
+    batch_size: int
+
+    def update(self, index: Any, iterable: Iterable[Model], commit: bool = True) -> None:
+        """Upsert the documents of ``iterable`` in statements of ``BATCH_SIZE`` rows."""
+        batch: list[dict[str, Any]] = []
+        weight = getattr(index, "search_weight", "D")
+        group_field = group_field_of(index)
+        for obj in iterable:
+            prepared = index.full_prepare(obj)
+            batch.append(self._document_row(prepared, group_field))
+            if len(batch) >= self.batch_size:
+                self._upsert(batch, weight)
+                batch = []
+        if batch:
+            self._upsert(batch, weight)
+
+    def _document_row(self, prepared: dict[str, Any], group_field: str | None) -> dict[str, Any]:
+        owner = prepared.get(OWNER_FIELD)
+        if owner is None:
+            raise SearchBackendError(
+                f"{prepared.get(DJANGO_CT)} documents need an '{OWNER_FIELD}' field"
+            )
+        body = cap(
+            force_str(prepared.get(DOCUMENT_FIELD) or "").replace("\x00", " "), self.max_text_chars
+        )
+        data = {
+            key: _json_value(value)
+            for key, value in prepared.items()
+            if key not in COLUMN_FIELDS and key not in {DOCUMENT_FIELD, "id", group_field}
+        }
+        group = prepared.get(group_field) if group_field else None
+        return {
+            "ct": prepared[DJANGO_CT],
+            "id": int(prepared[DJANGO_ID]),
+            "user": int(owner),
+            "group": None if group is None else int(group),
+            "body": body,
+            "normalized": _cap_bytes(normalize(body), MAX_VECTOR_INPUT_BYTES),
+            "data": json.dumps(data),
+            "created": prepared.get("created_at"),
+            "updated": prepared.get("updated_at"),
+        }
+
+    def _upsert(self, rows: list[dict[str, Any]], weight: str) -> None:
+        if weight not in {"A", "B", "C", "D"}:
+            raise SearchBackendError(f"Invalid search weight {weight!r}")
+        arrays = [[row[column] for row in rows] for column in _COLUMNS]
+        # The owner lexeme (``fields.owner_lexeme``) is built from the integer column here.
+        sql = f"""
+            INSERT INTO {self.table} AS d
+                (django_ct, django_id, user_id, group_id, body, vector, data,
+                 created_at, updated_at)
+            SELECT t.ct, t.id, t.uid, t.gid, t.body,
+                   setweight(to_tsvector(%s::regconfig, t.norm), %s)
+                       || array_to_tsvector(ARRAY[' owner ' || t.uid::text]),
+                   t.data::jsonb, t.created, t.updated
+            FROM unnest(%s::text[], %s::bigint[], %s::bigint[], %s::bigint[],
+                        %s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[])
+                 AS t(ct, id, uid, gid, body, norm, data, created, updated)
+            ON CONFLICT (django_ct, django_id) DO UPDATE SET
+                user_id = EXCLUDED.user_id, group_id = EXCLUDED.group_id,
+                body = EXCLUDED.body, vector = EXCLUDED.vector, data = EXCLUDED.data,
+                created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at
+        """
+        with self.db.cursor() as cursor:
+            cursor.execute(sql, [self.config, weight, *arrays])
+
+    def remove(self, obj_or_string: Any, commit: bool = True) -> None:
+        if isinstance(obj_or_string, str):
+            app_model, _, pk = obj_or_string.rpartition(".")
+            self.remove_pks(app_model, [int(pk)])
+        else:
+            self.remove_pks(get_model_ct(obj_or_string), [obj_or_string.pk])
+
+    def remove_pks(self, django_ct: str, pks: Sequence[int]) -> int:
+        """Remove the documents of these objects in one statement."""
+        with self.db.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {self.table} WHERE django_ct = %s AND django_id = ANY(%s)",
+                [django_ct, [int(pk) for pk in pks]],
+            )
+            return cursor.rowcount
+
+    def remove_groups(self, group_ids: Sequence[int], django_cts: Sequence[str]) -> int:
+        """Remove every document of these kinds whose group is one of ``group_ids``, in one
+        statement (through the ``group_id`` index)."""
+        with self.db.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {self.table} WHERE group_id = ANY(%s) AND django_ct = ANY(%s)",
+                [[int(pk) for pk in group_ids], list(django_cts)],
+            )
+            return cursor.rowcount
+
+    def clear(self, models: Iterable[type[Model]] | None = None, commit: bool = True) -> None:
+        with self.db.cursor() as cursor:
+            if models:
+                cursor.execute(
+                    f"DELETE FROM {self.table} WHERE django_ct = ANY(%s)",
+                    [[get_model_ct(model) for model in models]],
+                )
+            else:
+                cursor.execute(f"DELETE FROM {self.table}")
+
+
+def _cap_bytes(text: str, limit: int) -> str:
+    encoded = text.encode("utf-8")
+    if len(encoded) <= limit:
+        return text
+    cut = encoded[:limit].decode("utf-8", errors="ignore")
+    space = cut.rfind(" ")
+    return cut[:space] if space > 0 else cut
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple | set):
+        return [_json_value(item) for item in value]
+    if isinstance(value, int | float | bool | str) or value is None:
+        return value
+    return force_str(value)
