@@ -9,9 +9,17 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 
+from chatcore.validators import text_problem
+
 # parentMessageId of a root message (design D6, LibreChat's NO_PARENT).
 NO_PARENT = "00000000-0000-0000-0000-000000000000"
 PUBLIC_ID_MAX_LENGTH = 64
+
+
+def public_id_is_usable(value: str) -> bool:
+    """Whether a path/query id could name a stored row. NUL or overlong ids never do, and would
+    make PostgreSQL raise instead of simply matching nothing, so lookups answer 404 for them."""
+    return 0 < len(value) <= PUBLIC_ID_MAX_LENGTH and text_problem(value) is None
 
 
 def new_public_id() -> str:

@@ -6,8 +6,14 @@ from django.db import models
 from django.db.models import Q
 
 from chatcore.errors import CONVERSATION_NOT_FOUND, ConversationNotFound
-from chatcore.models import PUBLIC_ID_MAX_LENGTH, OwnedModel, OwnedQuerySet, User, new_public_id
-from chatcore.validators import text_problem
+from chatcore.models import (
+    PUBLIC_ID_MAX_LENGTH,
+    OwnedModel,
+    OwnedQuerySet,
+    User,
+    new_public_id,
+    public_id_is_usable,
+)
 
 DEFAULT_TITLE = "New Chat"
 TITLE_MAX_LENGTH = 1024
@@ -51,12 +57,6 @@ SETTINGS_KEYS = (
     "verbosity",
     "agentOptions",
 )
-
-
-def public_id_is_usable(value: str) -> bool:
-    """Whether a path/query id could name a stored row. NUL or overlong ids never do, and would
-    make PostgreSQL raise instead of simply matching nothing, so lookups answer 404 for them."""
-    return 0 < len(value) <= PUBLIC_ID_MAX_LENGTH and text_problem(value) is None
 
 
 class ConversationQuerySet(OwnedQuerySet):

@@ -14,8 +14,9 @@ from chatcore.models import (
     OwnedQuerySet,
     User,
     new_public_id,
+    public_id_is_usable,
 )
-from convos_app.models import Conversation, public_id_is_usable
+from convos_app.models import Conversation
 
 FEEDBACK_TEXT_MAX_LENGTH = 1024
 

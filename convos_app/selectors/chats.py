@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chatcore.errors import ConversationNotFound, Forbidden
-from chatcore.models import User
+from chatcore.models import User, public_id_is_usable
 from chatcore.pagination import paginate_keyset
-from convos_app.models import Conversation, public_id_is_usable
+from convos_app.models import Conversation
 from messages_app.models import Message
 from messages_app.selectors.by_id import ChatMessageRecord, chat_message_records
 
