@@ -6,10 +6,11 @@ message) are ``chat_replies``; the model's view of a chat is ``chat_context``.
 
 from __future__ import annotations
 
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from chatcore.ai.registry import resolve_model
+from chatcore.bulk import delete_set_based
 from chatcore.models import User, new_public_id
 from convos_app.models import DEFAULT_TITLE, Conversation
 from convos_app.selectors.chats import chat_get
@@ -44,28 +45,11 @@ def chat_delete(*, user: User, chat_id: str) -> None:
     context.context_invalidate(chat.pk)
 
 
-def _delete_messages(messages: models.QuerySet[Message]) -> int:
-    """Set-based delete of ``messages``: one statement per dependent table, then one for the
-    messages (Django's collector would load every row first). Dependents of other apps are
-    handled from the model graph, so a new related model does not break this."""
-    for relation in Message._meta.related_objects:
-        if relation.many_to_many:
-            continue
-        related = relation.related_model._base_manager.filter(
-            **{f"{relation.field.name}__in": messages.values("pk")}
-        )
-        if relation.on_delete is models.CASCADE:
-            related.delete()
-        elif relation.on_delete is models.SET_NULL:
-            related.update(**{relation.field.name: None})
-    return messages._raw_delete(messages.db)
-
-
 @transaction.atomic
 def chat_messages_clear(*, user: User, chat_id: str) -> int:
     """Remove every message of the chat; the chat, its title and settings stay."""
     chat = chat_get(user=user, chat_id=chat_id, lock=True)
-    deleted = _delete_messages(Message.objects.filter(user=user, conversation=chat))
+    deleted = delete_set_based(Message.objects.filter(user=user, conversation=chat))
     Conversation.objects.filter(pk=chat.pk).update(updated_at=timezone.now())
     transaction.on_commit(lambda: context.context_invalidate(chat.pk))
     return deleted

@@ -5,8 +5,8 @@ conversation's whole subtree goes in a bounded number of statements per chunk of
 conversations (design D16) — never one query per message as Django's deletion collector would
 run — and in the caller's single transaction. Tag counts drop by the links really removed, so
 they stay exact (decisions.md). Rows of other apps that point at a conversation or a message
-(foreign keys with CASCADE / SET_NULL) are handled generically, so a new related model does
-not break deletion.
+(foreign keys with CASCADE / SET_NULL) are handled by ``chatcore.bulk.delete_set_based``, so a
+new related model does not break deletion.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import connection, models, transaction
+from django.db import models, transaction
 
+from chatcore.bulk import delete_set_based
 from chatcore.models import User
 from convos_app.models import Conversation
 from convos_app.search import remove_conversations
@@ -29,32 +30,6 @@ CHUNK = 5_000
 class ConversationDeleteResult:
     conversations: int
     messages: int
-
-
-def _clear_dependents(
-    model: type[models.Model], *, lookup: str, pks: Sequence[int], skip: tuple[type, ...] = ()
-) -> None:
-    """Delete (CASCADE) or detach (SET_NULL) rows of other models that reference ``model``."""
-    for rel in model._meta.related_objects:
-        if rel.many_to_many or rel.related_model in skip:
-            continue
-        related = rel.related_model._base_manager.filter(
-            **{f"{rel.field.name}__{lookup}": list(pks)}
-        )
-        if rel.on_delete is models.CASCADE:
-            related.delete()
-        elif rel.on_delete is models.SET_NULL:
-            related.update(**{rel.field.name: None})
-
-
-def _raw_delete(model: type[models.Model], column: str, pks: Sequence[int]) -> int:
-    table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {table} WHERE {connection.ops.quote_name(column)} = ANY(%s)",
-            [list(pks)],
-        )
-        return cursor.rowcount
 
 
 def conversation_rows_delete(*, conversation_pks: Sequence[int]) -> ConversationDeleteResult:
@@ -71,10 +46,10 @@ def conversation_rows_delete(*, conversation_pks: Sequence[int]) -> Conversation
         tag_counts_release(conversation_pks=chunk)
         # Search documents cascade in PostgreSQL; a queued engine needs the removal sent.
         remove_conversations(chunk)
-        _clear_dependents(Message, lookup="conversation_id__in", pks=chunk)
-        messages += _raw_delete(Message, Message._meta.get_field("conversation").column, chunk)
-        _clear_dependents(Conversation, lookup="in", pks=chunk, skip=(Message,))
-        conversations += _raw_delete(Conversation, "id", chunk)
+        messages += delete_set_based(Message.objects.filter(conversation_id__in=chunk))
+        conversations += delete_set_based(
+            Conversation.objects.filter(pk__in=chunk), skip=(Message,)
+        )
     return ConversationDeleteResult(conversations=conversations, messages=messages)
 
 
