@@ -104,6 +104,7 @@ class InvalidCursor(InvalidInput):
 
 CONVERSATION_NOT_FOUND = "Conversation not found"
 MESSAGE_NOT_FOUND = "Message not found"
+TAG_NOT_FOUND = "Tag not found"
 
 
 class ConversationNotFound(NotFound):
@@ -119,6 +120,13 @@ class MessageNotFound(NotFound):
     """No message of the requesting user has that id (in that conversation, when one is named)."""
 
     def __init__(self, error: str = MESSAGE_NOT_FOUND, **kwargs: Any) -> None:
+        super().__init__(error, **kwargs)
+
+
+class TagNotFound(NotFound):
+    """The requesting user has no tag with that label."""
+
+    def __init__(self, error: str = TAG_NOT_FOUND, **kwargs: Any) -> None:
         super().__init__(error, **kwargs)
 
 

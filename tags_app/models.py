@@ -5,10 +5,27 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from chatcore.models import OwnedModel
+from chatcore.errors import TagNotFound
+from chatcore.models import OwnedModel, OwnedQuerySet, User
 from convos_app.models import Conversation
 
 TAG_MAX_LENGTH = 255
+
+
+class TagQuerySet(OwnedQuerySet):
+    """``access`` is the one "the user's tag, or 404", as ``Conversation.objects.access`` is for
+    conversations (docs/architecture.md#one-of-each)."""
+
+    def access(self, user: User, name: str, *, lock: bool = False) -> Tag:
+        """The user's tag with this (already normalised) label, or ``TagNotFound``; ``lock``
+        takes its row lock."""
+        queryset = self.filter(user=user, name=name)
+        if lock:
+            queryset = queryset.select_for_update()
+        tag = queryset.first()
+        if tag is None:
+            raise TagNotFound()
+        return tag
 
 
 class Tag(OwnedModel):
@@ -25,6 +42,8 @@ class Tag(OwnedModel):
     conversations = models.ManyToManyField(
         Conversation, through="TaggedConversation", related_name="tags", blank=True
     )
+
+    objects = TagQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -25,13 +25,12 @@ from django.db.models import Count, F, Max
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from chatcore.errors import Conflict, InvalidInput, NotFound
+from chatcore.errors import Conflict, InvalidInput
 from chatcore.models import User
 from chatcore.validators import text_problem
 from convos_app.models import Conversation
 from tags_app.models import TAG_MAX_LENGTH, Tag, TaggedConversation
 
-TAG_NOT_FOUND = "Tag not found"
 TAG_ALREADY_EXISTS = "Tag already exists"
 TOO_MANY_TAGS = "A conversation can carry at most {limit} tags"
 MAX_TAGS_PER_CONVERSATION = 100
@@ -66,16 +65,6 @@ def tag_name_clean(raw: object, *, field: str = "tag") -> str:
 
 def _lock_user(user: User) -> None:
     User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
-
-
-def _tag_get(*, user: User, name: str, lock: bool = False) -> Tag:
-    queryset = Tag.objects.filter(user=user, name=name)
-    if lock:
-        queryset = queryset.select_for_update()
-    tag = queryset.first()
-    if tag is None:
-        raise NotFound(TAG_NOT_FOUND)
-    return tag
 
 
 def _next_position(user: User) -> int:
@@ -251,7 +240,7 @@ def tag_update(
     position is clamped to that range. Renaming onto another existing label → 409.
     """
     _lock_user(user)
-    tag = _tag_get(user=user, name=name, lock=True)
+    tag = Tag.objects.access(user, name, lock=True)
     fields = ["updated_at"]
     if new_name is not None and new_name != tag.name:
         new_name = tag_name_clean(new_name)
@@ -286,7 +275,7 @@ def tag_delete(*, user: User, name: str) -> Tag:
     Returns the tag as it was (LibreChat answers with the deleted document).
     """
     _lock_user(user)
-    tag = _tag_get(user=user, name=name, lock=True)
+    tag = Tag.objects.access(user, name, lock=True)
     TaggedConversation.objects.filter(tag=tag).delete()
     Tag.objects.filter(pk=tag.pk).delete()
     Tag.objects.filter(user=user, position__gt=tag.position).update(position=F("position") - 1)
