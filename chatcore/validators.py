@@ -7,6 +7,7 @@ decoded body up front turns all three into a clean 400 before anything is writte
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -15,6 +16,9 @@ from django.conf import settings
 from chatcore.errors import NUL_NOT_ALLOWED, SURROGATE_NOT_ALLOWED, InvalidInput
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+NON_FINITE_NUMBER = "Numbers must be finite (NaN is not allowed)"
 
 
 def too_deep_message(limit: int) -> str:
@@ -30,10 +34,12 @@ def text_problem(value: str) -> str | None:
     return None
 
 
-def check_json_value(value: Any, *, max_depth: int | None = None) -> None:
-    """Raise ``InvalidInput`` if ``value`` nests too deep or holds text PostgreSQL rejects.
+def json_value_problem(value: Any, *, max_depth: int | None = None) -> str | None:
+    """The first reason ``value`` cannot be stored as jsonb: nesting deeper than the limit,
+    text PostgreSQL rejects (NUL, lone surrogates), or a NaN/infinite number; ``None`` if fine.
 
-    Iterative (an explicit stack), so it cannot itself hit the recursion limit.
+    Iterative (an explicit stack), so it cannot itself hit the recursion limit. The API's
+    bodies and every imported record go through this one walk.
     """
     limit = settings.CHATCORE_MAX_JSON_DEPTH if max_depth is None else max_depth
     stack: list[tuple[Any, int]] = [(value, 1)]
@@ -42,14 +48,23 @@ def check_json_value(value: Any, *, max_depth: int | None = None) -> None:
         if isinstance(item, str):
             problem = text_problem(item)
             if problem:
-                raise InvalidInput(problem)
-            continue
-        if isinstance(item, dict | list):
+                return problem
+        elif isinstance(item, dict | list | tuple):
             if depth > limit:
-                raise InvalidInput(too_deep_message(limit))
+                return too_deep_message(limit)
             if isinstance(item, dict):
                 for key, child in item.items():
                     stack.append((key, depth))
                     stack.append((child, depth + 1))
             else:
                 stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, float) and not math.isfinite(item):  # jsonb refuses them
+            return NON_FINITE_NUMBER
+    return None
+
+
+def check_json_value(value: Any, *, max_depth: int | None = None) -> None:
+    """Raise ``InvalidInput`` with ``json_value_problem``'s reason, if there is one."""
+    problem = json_value_problem(value, max_depth=max_depth)
+    if problem:
+        raise InvalidInput(problem)

@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import Any
 
 from chatcore.models import NO_PARENT
-from chatcore.validators import text_problem
 from messages_app.trees import TreeNode, topological_order
 
 DEFAULT_CONVERSATION_MODEL = "gpt-4o-mini"
@@ -127,26 +126,3 @@ def enforce_parent_order(messages: Iterable[ImportedMessage]) -> None:
     for message in items:
         if message.updated_at is None or message.updated_at < message.created_at:
             message.updated_at = message.created_at
-
-
-def check_strings(value: Any, limit: int) -> str | None:
-    """The first reason a converted value cannot be stored (NUL, lone surrogate, depth)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, str):
-            problem = text_problem(item)
-            if problem:
-                return problem
-        elif isinstance(item, dict | list | tuple):
-            if depth > limit:
-                return f"JSON nesting is deeper than {limit} levels"
-            if isinstance(item, dict):
-                for key, child in item.items():
-                    stack.append((key, depth))
-                    stack.append((child, depth + 1))
-            else:
-                stack.extend((child, depth + 1) for child in item)
-        elif isinstance(item, float) and item != item:  # NaN: jsonb refuses it
-            return "Numbers must be finite (NaN is not allowed)"
-    return None

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from chatcore.errors import InvalidInput
 from chatcore.models import NO_PARENT, User, new_public_id
+from chatcore.validators import json_value_problem
 from convos_app.models import Conversation
 from messages_app.models import ContentPart, Feedback, Message
 from messages_app.rows import content_part_rows, message_row
@@ -36,7 +37,7 @@ from tags_app.services import tag_links_add_new
 from . import chatbotui, chatgpt, claude, librechat, openwebui
 from .detection import FORMATS, detect, iter_conversations, shape_for
 from .hooks import after_conversations_imported
-from .records import ImportedConversation, SkipConversation, check_strings
+from .records import ImportedConversation, SkipConversation
 
 IMPORT_SUCCESS = "Conversation(s) imported successfully"
 NOTHING_IMPORTED = "No conversation in the file could be imported"
@@ -196,7 +197,7 @@ def _check(source: ImportedConversation) -> None:
             raise SkipConversation(
                 f"Message {message.source_id} is longer than {max_text} characters"
             )
-    problem = check_strings(
+    problem = json_value_problem(
         [
             source.title,
             source.settings,
@@ -208,7 +209,7 @@ def _check(source: ImportedConversation) -> None:
             ],
             [(f.tag, f.text) for f in (m.feedback for m in source.messages) if f is not None],
         ],
-        settings.CHATCORE_MAX_JSON_DEPTH + 3,
+        max_depth=settings.CHATCORE_MAX_JSON_DEPTH + 3,
     )
     if problem:
         raise SkipConversation(problem)
