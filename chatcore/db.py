@@ -1,6 +1,6 @@
 """Database configuration: an external server from ``DATABASE_URL``, or the embedded one.
 
-Design D3: with no ``DATABASE_URL`` chatcore starts a real PostgreSQL from the ``pgserver``
+With no ``DATABASE_URL`` chatcore starts a real PostgreSQL from the ``pgserver``
 wheel, with its data under ``<CHATCORE_DATA_DIR>/postgres``. Every process that loads the
 settings (gunicorn workers, ``manage.py`` commands, pytest) attaches to the same server;
 pgserver counts the attached processes and stops the server when the last one exits, so the

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from chatcore.validators import text_problem
 
-# parentMessageId of a root message (design D6, LibreChat's NO_PARENT).
+# parentMessageId of a root message (LibreChat's NO_PARENT; docs/api-behaviour.md#public-ids).
 NO_PARENT = "00000000-0000-0000-0000-000000000000"
 PUBLIC_ID_MAX_LENGTH = 64
 
@@ -83,8 +83,9 @@ class OwnedQuerySet(models.QuerySet):
 class TimestampedModel(models.Model):
     """``created_at``/``updated_at`` set by services, not ``auto_now``.
 
-    Import, fork and duplicate write their own timestamps in bulk (spec §0.3), which
-    ``auto_now`` would overwrite; services stamp ``updated_at`` explicitly instead.
+    Import, fork and duplicate write their own timestamps in bulk, which ``auto_now`` would
+    overwrite; services stamp ``updated_at`` explicitly instead
+    (docs/api-behaviour.md#timestamps).
     """
 
     created_at = models.DateTimeField(default=timezone.now, db_index=False)
@@ -95,7 +96,8 @@ class TimestampedModel(models.Model):
 
 
 class OwnedModel(TimestampedModel):
-    """Every row carries its owner so every query can be scoped by it (design D11)."""
+    """Every row carries its owner so every query can be scoped by it
+    (docs/api-behaviour.md#ownership)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
 

@@ -1,4 +1,4 @@
-"""Keyset ("seek") pagination with opaque, signed cursors (design D9).
+"""Keyset ("seek") pagination with opaque, signed cursors (docs/api-behaviour.md#pagination).
 
 A page is ``ORDER BY (sort, id) LIMIT n+1`` filtered by the row comparison
 ``(sort, id) < (last_sort, last_id)`` (``>`` ascending). PostgreSQL answers that from the

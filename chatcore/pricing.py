@@ -1,4 +1,4 @@
-"""What a reply cost, in USD, from a per-model price table (design D13).
+"""What a reply cost, in USD, from a per-model price table (docs/api-behaviour.md#tokens-and-cost).
 
 The table is ``chatcore/data/prices.json`` (list prices per million input/output tokens and
 the date they were taken); ``AI_PRICES_FILE`` points at another copy. A dated snapshot or

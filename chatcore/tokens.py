@@ -1,4 +1,5 @@
-"""Offline token counting (design D13) with vocabularies shipped in the ``bpe-openai`` wheel.
+"""Offline token counting with vocabularies shipped in the ``bpe-openai`` wheel
+(docs/api-behaviour.md#tokens-and-cost).
 
 Plain ``tiktoken`` downloads its BPE files on first use, which fails on machines without
 internet; ``bpe-openai`` is tiktoken-compatible and carries the files. Models it does not know

@@ -1,1 +1,4 @@
-"""AI providers behind one contract (design D13): see ``base`` and ``registry``."""
+"""AI providers behind one contract: see ``base`` and ``registry``.
+
+docs/architecture.md#ai-providers says why it is pluggable and explicit.
+"""

@@ -1,4 +1,5 @@
-"""The provider contract of ``chatcore.ai`` (design D13), in Sentry's pluggable-backend style.
+"""The provider contract of ``chatcore.ai``, in Sentry's pluggable-backend style
+(docs/architecture.md#ai-providers).
 
 Every provider turns a list of chat turns into a reply, either whole (``complete``) or as a
 stream of events (``stream``). Providers never touch the database: the chat-reply service

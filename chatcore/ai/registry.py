@@ -1,4 +1,5 @@
-"""Which models exist and which provider serves each, decided explicitly from settings (D13).
+"""Which models exist and which provider serves each, decided explicitly from settings
+(docs/architecture.md#ai-providers).
 
 Endpoints:
 - ``openAI`` when ``OPENAI_API_KEY`` is set (``OPENAI_BASE_URL`` optional), serving

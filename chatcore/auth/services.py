@@ -2,8 +2,8 @@
 
 Refresh tokens rotate on every use and the used one is blacklisted in the same transaction,
 under a row lock on its outstanding-token record, so two concurrent refreshes with one token
-cannot both succeed (reliability.md V8). A refresh token of a deleted or deactivated user, or
-one minted before a password change, answers 401 instead of a 500 (V9, V10).
+cannot both succeed. A refresh token of a deleted or deactivated user, or one minted before a
+password change, answers 401 instead of a 500 (docs/api-behaviour.md#auth).
 """
 
 from __future__ import annotations

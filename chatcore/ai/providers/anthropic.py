@@ -1,4 +1,6 @@
-"""Anthropic's Messages API through the official ``anthropic`` SDK (design D13).
+"""Anthropic's Messages API through the official ``anthropic`` SDK.
+
+See docs/architecture.md#ai-providers.
 
 The SDK does the HTTP, the time-out and retries with back-off. Anthropic wants the system
 prompt as its own parameter, a ``max_tokens`` on every request, and a conversation that starts

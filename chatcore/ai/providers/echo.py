@@ -1,4 +1,4 @@
-"""``echo``: the built-in offline model (design D13).
+"""``echo``: the built-in offline model (docs/api-behaviour.md#ai-models).
 
 It answers ``"Echo: <the last user message>"`` — deterministic, instant, no network — so the
 whole chat flow (storage, streaming, cost, titles) runs on a machine with no provider

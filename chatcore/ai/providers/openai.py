@@ -1,4 +1,4 @@
-"""OpenAI chat completions through the official ``openai`` SDK (design D13).
+"""OpenAI chat completions through the official ``openai`` SDK (docs/architecture.md#ai-providers).
 
 The SDK does the HTTP: connection pooling, the configured time-out, and retries with
 exponential back-off on connection errors, 408/409/429 and 5xx. Whatever still fails leaves

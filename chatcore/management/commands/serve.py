@@ -1,7 +1,8 @@
 """``manage.py serve`` (what ``make run`` calls): prepare the database, then run gunicorn.
 
-This process holds the embedded PostgreSQL (design D3) for as long as gunicorn runs, so the
-server starts once, the workers attach to it, and it stops cleanly when serving ends.
+This process holds the embedded PostgreSQL (docs/architecture.md#database) for as long as
+gunicorn runs, so the server starts once, the workers attach to it, and it stops cleanly when
+serving ends.
 """
 
 from __future__ import annotations
