@@ -1,4 +1,5 @@
-"""Artifact edits inside message text (spec §1.9), as pure functions over strings.
+"""Artifact edits inside message text, as pure functions over strings
+(docs/api-behaviour.md#artifact-edit).
 
 A model writes an artifact as a directive block::
 
@@ -225,7 +226,8 @@ def apply_artifact_edit(
     original: str,
     updated: str,
 ) -> ArtifactEdit:
-    """Edit artifact number ``index`` of a message; the whole algorithm of spec §1.9 steps 3-5."""
+    """Edit artifact number ``index`` of a message; the whole algorithm
+    of docs/api-behaviour.md#artifact-edit."""
     artifacts = find_all_artifacts(parts, message_text)
     if index >= len(artifacts):
         raise ArtifactEditError(ARTIFACT_INDEX_OUT_OF_BOUNDS)

@@ -1,4 +1,5 @@
-"""Parallel-agent branching (spec §1.8) as a pure function over content parts.
+"""Parallel-agent branching as a pure function over content parts
+(docs/api-behaviour.md#branch).
 
 In a parallel-agent run one assistant message interleaves parts written by several agents,
 each tagged with ``agentId`` (and usually ``groupId``). Branching keeps one agent's parts as a

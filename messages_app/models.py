@@ -1,4 +1,5 @@
-"""Message tree rows, their ordered content parts, and per-message feedback (design D7)."""
+"""Message tree rows, their ordered content parts, and per-message feedback
+(docs/architecture.md#data-model)."""
 
 from __future__ import annotations
 
@@ -91,7 +92,7 @@ class Message(OwnedModel):
     attachments = models.JSONField(null=True, blank=True)
     files = models.JSONField(null=True, blank=True)
     metadata = models.JSONField(null=True, blank=True)
-    # Seed 003/004 fields: USD cost of an assistant reply, memory reference, workflow recorded.
+    # Chats API fields: USD cost of an assistant reply, memory reference, workflow recorded.
     cost = models.DecimalField(max_digits=14, decimal_places=8, null=True, blank=True)
     memory_id = models.CharField(max_length=255, null=True, blank=True)
     workflow_id = models.UUIDField(null=True, blank=True)
@@ -174,7 +175,7 @@ class Feedback(models.Model):
         THUMBS_DOWN = "thumbsDown", "Thumbs down"
 
     class CommentKey(models.TextChoices):
-        """Which wire key the client used for the free text: LibreChat's or the seed's."""
+        """Which wire key the client used for the free text: LibreChat's or the documented API's."""
 
         TEXT = "text", "text (LibreChat)"
         COMMENT = "comment", "comment (seed)"

@@ -1,4 +1,4 @@
-"""URL routes of messages_app, copied verbatim from the seeds.
+"""URL routes of messages_app, exactly as the API documents them.
 
 Order matters: ``branch`` and ``artifact/...`` are matched before the ``{conversationId}``
 patterns that would otherwise swallow them.

@@ -1,4 +1,5 @@
-"""Seed 003's view of one message, by its public id, in whichever conversation it is.
+"""The chats API's view of one message, by its public id, in whichever conversation it is
+(docs/api-behaviour.md#chat-message-shape).
 
 The chats API (``convos_app``) lists a chat's messages in this same shape, so the record and
 its one batch loader live here, with the messages they read.
@@ -35,7 +36,7 @@ class ToolUseRecord:
 
 @dataclass(frozen=True, slots=True)
 class ChatMessageRecord:
-    """One message as seed 003 shows it."""
+    """One message in the chats API's shape."""
 
     pk: int
     message_id: str
@@ -141,9 +142,10 @@ def chat_message_record_get(*, user: User, pk: int) -> ChatMessageRecord:
 def conversation_messages_or_message(
     *, user: User, item_id: str
 ) -> list[MessageRecord] | ChatMessageRecord:
-    """decisions.md for ``GET /api/messages/{id}``: the messages of the user's conversation
-    with that id (seed 000); else the user's message with that id (seed 003); else the
-    conversation lookup's 404. The conversation path costs exactly what it cost alone."""
+    """``GET /api/messages/{id}`` (docs/api-behaviour.md#messages-by-id): the messages of the
+    user's conversation with that id; else the user's message with that id, in the chats API's
+    shape; else the conversation lookup's 404. The conversation path costs exactly what it cost
+    alone."""
     try:
         return message_list_for_conversation(user=user, conversation_id=item_id)
     except ConversationNotFound:

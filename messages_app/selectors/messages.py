@@ -1,4 +1,5 @@
-"""Read paths of the Messages API (design D5): every query starts scoped to the requesting user.
+"""Read paths of the Messages API: every query starts scoped to the requesting user
+(docs/architecture.md#services-and-selectors).
 
 Messages leave the database as ``MessageRecord``s built from ``values_list`` rows rather than
 model instances: a conversation of thousands of messages is read in three queries (messages
@@ -169,7 +170,8 @@ def message_get_in_conversation(
 
 @dataclass(frozen=True, slots=True)
 class MessageSearchRecord(MessageRecord):
-    """A search hit: the message plus its conversation's title and model (spec §1.1 item 3)
+    """A search hit: the message plus its conversation's title and model
+    (docs/api-behaviour.md#search-results)
     and an HTML-escaped snippet with the matches in ``<mark>`` (``searchResult``)."""
 
     title: str = ""

@@ -1,4 +1,5 @@
-"""Seed 003's writes to one message by its public id: like/unlike and delete."""
+"""The chats API's writes to one message by its public id: like/unlike and delete
+(docs/api-behaviour.md#messages-by-id)."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def chat_message_like_update(
 def chat_message_delete(*, user: User, message_id: str) -> None:
     """Delete one message (its parts and feedback go with it); after commit,
     ``messages_deleted`` lets the chats API drop its cached context. Children keep their
-    ``parentMessageId`` (no cascade through the tree, as the seed-000 delete); the next
+    ``parentMessageId`` (no cascade through the tree, as ``DELETE /api/messages/{c}/{m}``); the next
     reply's context simply no longer contains the message."""
     message = Message.objects.access(user, message_id, lock=True)
     conversation_pk = message.conversation_id

@@ -32,7 +32,8 @@ INVALID_INDEX = "Invalid index"
 CONTENT_PART_NOT_FOUND = "Content part not found"
 NON_TEXT_CONTENT = "Cannot update non-text content"
 
-# Content part types whose text a client may edit by index (spec §1.5 B.5).
+# Content part types whose text a client may edit by index
+# (docs/api-behaviour.md#message-edit).
 EDITABLE_PART_TYPES = ("text", "think")
 # How long a message created with ``isTemporary`` is kept (LibreChat's default retention).
 TEMPORARY_RETENTION = timedelta(days=30)
@@ -83,8 +84,8 @@ def message_create(*, user: User, conversation_id: str, message: NewMessage) -> 
     conversation when it does not exist yet.
 
     An existing ``messageId`` of this user is a 409 and leaves the stored message unchanged
-    (LibreChat silently overwrites, decisions.md). ``tokenCount`` is counted when the client
-    did not send one.
+    (LibreChat silently overwrites; docs/api-behaviour.md#message-create). ``tokenCount`` is
+    counted when the client did not send one.
     """
     message_id = message.message_id or new_public_id()
     if Message.objects.filter(user=user, message_id=message_id).exists():
@@ -276,6 +277,7 @@ def feedback_upsert(
 @transaction.atomic
 def message_delete(*, user: User, conversation_id: str, message_id: str) -> None:
     """Delete one message (its own parts and feedback go with it). Its children keep their
-    ``parentMessageId``: deleting never cascades through the tree (spec §1.7)."""
+    ``parentMessageId``: deleting never cascades through the tree
+    (docs/api-behaviour.md#message-delete)."""
     message = _message_for_update(user=user, conversation_id=conversation_id, message_id=message_id)
     message.delete()
