@@ -1,8 +1,9 @@
 """chatcore settings: one module, every value from the environment (12-factor).
 
 Defaults are safe for development on one machine: with no ``DATABASE_URL`` an embedded
-PostgreSQL is started under ``CHATCORE_DATA_DIR`` (design D3), and a ``SECRET_KEY`` is generated
-once and kept there. Production sets ``DATABASE_URL``, ``SECRET_KEY``, ``ALLOWED_HOSTS``.
+PostgreSQL is started under ``CHATCORE_DATA_DIR`` (docs/architecture.md#database), and a
+``SECRET_KEY`` is generated once and kept there. Production sets ``DATABASE_URL``,
+``SECRET_KEY``, ``ALLOWED_HOSTS``.
 """
 
 import secrets
@@ -97,7 +98,7 @@ TEMPLATES = [
     },
 ]
 
-# --- Database (design D2/D3) -------------------------------------------------------------------
+# --- Database (docs/architecture.md#database) -----------------------------------------------------
 DB_NAME = env_str("CHATCORE_DB_NAME", "chatcore")
 DATABASES = {
     "default": parse_database_url(DATABASE_URL or embedded_database_url(DATA_DIR, DB_NAME))
@@ -194,12 +195,12 @@ CONVERSATION_IMPORT_RATES = {
     "ip": (env_int("IMPORT_IP_MAX", 100), env_int("IMPORT_IP_WINDOW", 15) * 60),
 }
 
-# --- Limits (reliability.md §3.7, §3.8) -------------------------------------------------------
+# --- Limits (docs/api-behaviour.md#input-limits) --------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 8 * 1024 * 1024)
 CHATCORE_MAX_TEXT_CHARS = env_int("CHATCORE_MAX_TEXT_CHARS", 2 * 1024 * 1024)
 CHATCORE_MAX_JSON_DEPTH = env_int("CHATCORE_MAX_JSON_DEPTH", 100)
 
-# --- Search (design D12) -------------------------------------------------------------------------
+# --- Search (docs/architecture.md#search-engine) --------------------------------------------------
 # Default: chatcore's PostgreSQL full-text backend, indexed inside each write's transaction.
 # SEARCH_ENGINE=opensearch switches to django-haystack-opensearch with after-commit updates.
 SEARCH_ENGINE = env_str("SEARCH_ENGINE", "postgres")
@@ -228,7 +229,7 @@ else:
 HAYSTACK_SIGNAL_PROCESSOR = "chatcore.search.signals.TransactionalSignalProcessor"
 SEARCH_QUERY_MAX_CHARS = env_int("SEARCH_QUERY_MAX_CHARS", 512)
 
-# --- OpenAPI (design D15) ------------------------------------------------------------------------
+# --- OpenAPI (docs/architecture.md#openapi-schema) ------------------------------------------------
 SPECTACULAR_SETTINGS = {
     "TITLE": "chatcore API",
     "DESCRIPTION": "Chat history: conversations, message trees, content parts, feedback, tags.",
@@ -280,7 +281,7 @@ LOGGING = {
 }
 
 # --- Conversations: titles ------------------------------------------------------------------
-# Dotted path of the title generator (the chats/AI issue plugs the AI title model in here).
+# Dotted path of the title generator (AI_TITLE_MODEL switches it to chatcore.ai.titles.ai_title).
 CONVERSATION_TITLE_GENERATOR = env_str(
     "CONVERSATION_TITLE_GENERATOR", "convos_app.services.titles.extractive_title"
 )
@@ -292,7 +293,7 @@ GEN_TITLE_BACKOFF_MS = [
     int(ms) for ms in env_list("GEN_TITLE_BACKOFF_MS", ["500", "1000", "2000", "4000", "8000"])
 ]
 
-# --- Import and export (issue 7; spec §2.10, reliability.md §3.7) --------------------------------
+# --- Import and export (docs/api-behaviour.md#import-limits) --------------------------------------
 # Largest accepted import file (LibreChat v0.8 default: 250 MiB); past it -> 413 JSON.
 CONVERSATION_IMPORT_MAX_FILE_SIZE_BYTES = env_int(
     "CONVERSATION_IMPORT_MAX_FILE_SIZE_BYTES", 262_144_000
@@ -301,7 +302,7 @@ CONVERSATION_IMPORT_MAX_FILE_SIZE_BYTES = env_int(
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 # --- end of import and export --------------------------------------------------------------------
 
-# --- AI providers and chat replies (issue 6; design D13, chatcore.ai.registry) --------------------
+# --- AI providers and chat replies (docs/architecture.md#ai-providers) ----------------------------
 # An endpoint exists only when configured; "echo" (offline) is a model clients choose by name.
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")

@@ -18,7 +18,8 @@ from chatcore.models import (
 DEFAULT_TITLE = "New Chat"
 TITLE_MAX_LENGTH = 1024
 
-# Preset/settings keys of LibreChat's conversation schema (spec §6.2) that have no column of
+# Preset/settings keys of LibreChat's conversation schema
+# (docs/api-behaviour.md#conversation-settings) that have no column of
 # their own: they live in ``Conversation.settings`` so fork/duplicate/import round-trip them.
 SETTINGS_KEYS = (
     "region",
@@ -126,7 +127,8 @@ class Conversation(OwnedModel):
             ),
         ]
         indexes = [
-            # One composite index per keyset order of GET /api/convos (design D9).
+            # One composite index per keyset order of GET /api/convos
+            # (docs/api-behaviour.md#pagination).
             models.Index(fields=["user", "updated_at", "id"], name="convo_user_updated"),
             models.Index(fields=["user", "created_at", "id"], name="convo_user_created"),
             models.Index(fields=["user", "title", "id"], name="convo_user_title"),

@@ -1,4 +1,4 @@
-"""URL routes of convos_app, copied verbatim from the seeds.
+"""URL routes of convos_app, exactly as the API documents them.
 
 Fixed paths come first so that ``convos/<conversation_id>`` never swallows ``convos/all``,
 ``convos/update``, ``convos/archive``, ``convos/fork``, ``convos/duplicate``, ``convos/import``

@@ -32,7 +32,7 @@ class Tag(OwnedModel):
     """``count`` is kept equal to the number of the owner's conversations carrying the tag.
 
     Services maintain it set-based in the same transaction as the link rows change (LibreChat
-    lets it drift; decisions.md forbids that).
+    lets it drift; chatcore does not: docs/api-behaviour.md#tag-counts).
     """
 
     name = models.CharField(max_length=TAG_MAX_LENGTH)

@@ -1,7 +1,8 @@
-"""Writes of tags (LibreChat "bookmarks", spec §3) and the exact ``Tag.count`` bookkeeping.
+"""Writes of tags (LibreChat "bookmarks", docs/api-behaviour.md#tags-api) and the exact
+``Tag.count`` bookkeeping.
 
-``count`` always equals the number of the owner's conversations carrying the tag
-(decisions.md; LibreChat lets it drift, reliability.md PC8/C5). Every change of link rows moves
+``count`` always equals the number of the owner's conversations carrying the tag, where
+LibreChat lets it drift (docs/api-behaviour.md#tag-counts). Every change of link rows moves
 the counters in the same transaction by the number of link rows *really* inserted or deleted
 (``F()`` updates, never read-modify-write), and the paths that diff a conversation's tags hold
 that conversation's row lock, so concurrent requests cannot double-count.
@@ -332,7 +333,8 @@ def _ordered_tag_pks(conversation: Conversation) -> list[int]:
 
 @transaction.atomic
 def conversation_tag_add(*, user: User, conversation_id: str, name: object) -> list[str]:
-    """Add one tag to a conversation (the seed's POST), creating it if needed; idempotent."""
+    """Add one tag to a conversation (the documented POST, docs/api-behaviour.md#conversation-tags),
+    creating it if needed; idempotent."""
     cleaned = tag_name_clean(name)
     _lock_user(user)
     conversation = Conversation.objects.access(user, conversation_id, lock=True)

@@ -1,4 +1,5 @@
-"""Thin fixtures shared by every test module (STYLE.md: factories over static fixtures)."""
+"""Thin fixtures shared by every test module (factories over static fixtures:
+docs/architecture.md#tests)."""
 
 from __future__ import annotations
 

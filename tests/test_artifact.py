@@ -1,4 +1,4 @@
-"""Artifact edits (spec §1.9, acceptance cases 24-28): the pure functions, then the endpoint."""
+"""Artifact edits (docs/api-behaviour.md#artifact-edit): the pure functions, then the endpoint."""
 
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ def test_an_unclosed_artifact_runs_to_the_end_of_the_text():
     text = f"intro {OPEN}\nline one\nline two"
     [found] = find_all_artifacts([], text)
     assert found.end == len(text)
-    # Nothing follows the replacement, so (spec §1.9) a newline is added after it.
+    # Nothing follows the replacement, so (docs/api-behaviour.md#artifact-edit) a newline is added after it.
     assert edit_text(text, 0, "line two", "line 2") == f"intro {OPEN}\nline one\nline 2\n"
 
 

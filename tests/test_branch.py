@@ -1,4 +1,4 @@
-"""Parallel-agent branching (spec §1.8, acceptance cases 21-23): pure function, then endpoint."""
+"""Parallel-agent branching (docs/api-behaviour.md#branch): pure function, then endpoint."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Chats API (seeds 003/004): chat CRUD, the HAL message list, clearing, and replies from the
-offline ``echo`` model; ownership and validation cases."""
+"""Chats API (docs/api-behaviour.md#chats-api): chat CRUD, the HAL message list, clearing, and
+replies from the offline ``echo`` model; ownership and validation cases."""
 
 from __future__ import annotations
 
@@ -151,7 +151,7 @@ def test_anonymous_requests_are_401(api_client):
         assert r.json()["error"] == "Unauthorized"
 
 
-# --- GET /api/chats/{id}/messages (seed 003) ------------------------------------------------------
+# --- GET /api/chats/{id}/messages (docs/api-behaviour.md#chat-messages) ---------------------------
 def test_chat_messages_is_the_seed_hal_document(auth_client, user):
     chat = ConversationFactory(user=user)
     question, answer = message_chain(chat, 2)
@@ -284,7 +284,7 @@ def test_clear_chat_messages_keeps_the_chat_and_its_settings(auth_client, user, 
     assert Message.objects.filter(conversation=theirs).count() == 1
 
 
-# --- POST /api/chats/{id}/messages with echo (seed 004) -------------------------------------------
+# --- POST /api/chats/{id}/messages with echo (docs/api-behaviour.md#chat-replies) -----------------
 def test_echo_reply_is_stored_and_returned(auth_client, user):
     chat = ConversationFactory(user=user, title="Echoes")
     r = post_echo(auth_client, chat.conversation_id, user, "How can I automate my research?")

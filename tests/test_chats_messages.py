@@ -1,5 +1,6 @@
-"""Seed 003's ``GET/PUT/DELETE /api/messages/{id}``, sharing its path with seed 000's
-``GET /api/messages/{conversationId}`` (decisions.md: a conversation id wins)."""
+"""The chats API's ``GET/PUT/DELETE /api/messages/{id}``, sharing its path with the Messages
+API's ``GET /api/messages/{conversationId}``: a conversation id wins
+(docs/api-behaviour.md#messages-by-id)."""
 
 from __future__ import annotations
 
@@ -147,7 +148,7 @@ def test_cached_context_is_not_used_after_an_edit(auth_client, user, fake_llm, a
     first, _ = message_chain(chat, 2)
     body = {"content": "next", "modelId": "gpt-4o", "userId": str(user.pk)}
     auth_client.post(f"/api/chats/{chat.conversation_id}/messages", body, format="json")
-    # An edit through the seed-000 route (another service) makes the cached branch stale.
+    # An edit through PUT /api/messages/{c}/{m} (another service) makes the cached branch stale.
     r = auth_client.put(
         f"/api/messages/{chat.conversation_id}/{first.message_id}",
         {"text": "edited"},

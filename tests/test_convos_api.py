@@ -1,4 +1,5 @@
-"""Conversations API: list, get, rename, archive, delete (seed 002, spec §2, decisions.md)."""
+"""Conversations API: list, get, rename, archive, delete
+(docs/api-behaviour.md#conversations-api)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""POST /api/convos/duplicate (spec §2.9, decisions.md: the whole tree)."""
+"""POST /api/convos/duplicate (the whole tree: docs/api-behaviour.md#duplicate)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""POST /api/convos/fork (spec §2.8, §8.3 items 40-48, decisions.md)."""
+"""POST /api/convos/fork (docs/api-behaviour.md#fork)."""
 
 from __future__ import annotations
 

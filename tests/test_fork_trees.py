@@ -1,4 +1,4 @@
-"""The pure tree functions behind fork (spec §8.3 items 40-45, fixtures A, B, C)."""
+"""The pure tree functions behind fork (docs/api-behaviour.md#fork; fixtures A, B, C)."""
 
 from chatcore.models import NO_PARENT
 from messages_app.trees import (

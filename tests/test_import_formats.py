@@ -1,4 +1,5 @@
-"""Import service: every export format imports with the shape the spec lists (§7, §8.4).
+"""Import service: every export format imports with the documented shape
+(docs/api-behaviour.md#import-formats).
 
 The export files live in ``tests/fixtures/imports/<format>/`` (see ``tests/fixtures/README.md``);
 every expected count, title and text below is read off those files by hand and written out.

@@ -1,5 +1,5 @@
 """Bad input on every write endpoint of the Messages API → 400/413/415 JSON, nothing written
-(reliability.md §2.7, §3.8)."""
+(docs/api-behaviour.md#input-limits)."""
 
 from __future__ import annotations
 

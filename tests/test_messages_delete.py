@@ -1,4 +1,5 @@
-"""DELETE /api/messages/{c}/{m}: one message, no cascade, 404 when missing (case 20)."""
+"""DELETE /api/messages/{c}/{m}: one message, no cascade, 404 when missing
+(docs/api-behaviour.md#message-delete)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tags API (spec §3, §8.5, decisions.md): CRUD, positions, conversation tags, exact counts."""
+"""Tags API (docs/api-behaviour.md#tags-api): CRUD, positions, conversation tags, exact counts."""
 
 from __future__ import annotations
 

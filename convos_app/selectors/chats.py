@@ -1,10 +1,11 @@
-"""Reads of the chats API (seeds 003/004). A chat *is* a conversation; every query starts
-scoped to the requesting user (D11).
+"""Reads of the chats API (docs/api-behaviour.md#chats-api). A chat *is* a conversation;
+every query starts scoped to the requesting user (docs/api-behaviour.md#ownership).
 
-Seed 003 pages a chat's messages by ``start``/``count`` with a ``total``. That is an OFFSET
-and a COUNT, which STYLE.md keeps off per-user tables; here both run inside one conversation
-(index ``msg_convo_created``), so their cost is bounded by the size of one chat, not of the
-account. The chats list itself uses the keyset cursor (D9).
+The chats API pages a chat's messages by ``start``/``count`` with a ``total``
+(docs/api-behaviour.md#chat-messages). That is an OFFSET and a COUNT, which per-user tables
+are otherwise kept free of; here both run inside one conversation (index
+``msg_convo_created``), so their cost is bounded by the size of one chat, not of the account.
+The chats list itself uses the keyset cursor (docs/api-behaviour.md#pagination).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Reads of conversations, always scoped by the requesting user in the first queryset (D11)."""
+"""Reads of conversations, always scoped by the requesting user in the first queryset
+(docs/api-behaviour.md#ownership)."""
 
 from __future__ import annotations
 
@@ -76,11 +77,12 @@ def conversation_list_for_user(
     sort_by: str = "updatedAt",
     sort_direction: str = "desc",
 ) -> ConversationPage:
-    """One keyset page of the user's conversations plus the seed's legacy page keys.
+    """One keyset page of the user's conversations plus the legacy page keys.
 
-    The page itself is ``(sort value, id)`` keyset pagination, so page 500 costs what page 1
-    costs; ``pages`` comes from one COUNT with the same filters (decisions.md keeps the seed's
-    ``pageNumber``/``pageSize``/``pages`` keys). The page number rides in the cursor's payload slot.
+    The page itself is ``(sort value, id)`` keyset pagination, so page 500 costs what page 1 costs;
+    ``pages`` comes from one COUNT with the same filters (the legacy
+    ``pageNumber``/``pageSize``/``pages`` keys stay: docs/api-behaviour.md#conversation-list-pages).
+    The page number rides in the cursor's payload slot.
     """
     if sort_by not in SORT_FIELDS or sort_direction not in SORT_DIRECTIONS:
         raise InvalidInput("sortBy or sortDirection is not allowed")

@@ -101,7 +101,7 @@ class ChatLinksSerializer(serializers.Serializer):
 
 
 class ChatSerializer(serializers.Serializer):
-    """A chat: a conversation seen through seed-003 names."""
+    """A chat: a conversation seen through the chats API's names."""
 
     _links = ChatLinksSerializer()
     id = serializers.CharField()

@@ -9,7 +9,7 @@ Branches are cached per conversation in the shared cache so a long chat is not r
 re-tokenised on every reply. A cached branch is used only when its fingerprint — newest
 message, message count, last ``updated_at`` — still matches (one aggregate query), so any
 edit, branch or delete through any route makes it stale; deletes through the chats API also
-drop it outright (seed 003: "invalidates prompt cache entries referencing this message").
+drop it outright (docs/api-behaviour.md#reply-context).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Server-Sent Events for ``POST /api/chats/{chatId}/messages/stream`` (design D14).
+"""Server-Sent Events for ``POST /api/chats/{chatId}/messages/stream``
+(docs/api-behaviour.md#reply-streaming).
 
 Events, each ``event: <name>`` plus one JSON ``data:`` line:
 - ``start``: ``{"chatId", "message": <the stored user message>, "responseModel"}``;

@@ -1,11 +1,12 @@
 """Copy chosen messages of a conversation into a brand-new conversation (fork and duplicate).
 
-Spec §2.8 "Cloning", with chatcore's guarantees: fresh UUIDv4 ids for the conversation and every
-message, parents remapped through the old→new map (a parent that is not copied makes the copy a
-root; a cycle is broken), children strictly later than their parents (the +1 ms rule, applied in
-parent-first order so it holds for every copied pair), ``updatedAt`` kept, content parts and
-feedback copied, the source's tags inherited with exact counts. Everything is written with
-``bulk_create`` (a bounded number of statements, design D16) inside the caller's transaction.
+Cloning (docs/api-behaviour.md#cloning), with chatcore's guarantees: fresh UUIDv4 ids for the
+conversation and every message, parents remapped through the old→new map (a parent that is not
+copied makes the copy a root; a cycle is broken), children strictly later than their parents (the +1
+ms rule, applied in parent-first order so it holds for every copied pair), ``updatedAt`` kept,
+content parts and feedback copied, the source's tags inherited with exact counts. Everything is
+written with ``bulk_create`` (a bounded number of statements, docs/architecture.md#bulk-writes)
+inside the caller's transaction.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Rename and archive a conversation (spec §2.4, §2.5, decisions.md: 404 for unknown ids)."""
+"""Rename and archive a conversation; unknown ids are a 404
+(docs/api-behaviour.md#rename-and-archive)."""
 
 from __future__ import annotations
 

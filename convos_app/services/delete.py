@@ -1,12 +1,12 @@
 """Set-based deletion of conversations with their messages, parts, feedback and tag links.
 
 Used by ``DELETE /api/convos``, ``DELETE /api/convos/all``, the chats API and the admin. A
-conversation's whole subtree goes in a bounded number of statements per chunk of 5,000
-conversations (design D16) — never one query per message as Django's deletion collector would
-run — and in the caller's single transaction. Tag counts drop by the links really removed, so
-they stay exact (decisions.md). Rows of other apps that point at a conversation or a message
-(foreign keys with CASCADE / SET_NULL) are handled by ``chatcore.bulk.delete_set_based``, so a
-new related model does not break deletion.
+conversation's whole subtree goes in a bounded number of statements per chunk of 5,000 conversations
+(docs/architecture.md#bulk-writes) — never one query per message as Django's deletion collector
+would run — and in the caller's single transaction. Tag counts drop by the links really removed, so
+they stay exact (docs/api-behaviour.md#tag-counts). Rows of other apps that point at a conversation
+or a message (foreign keys with CASCADE / SET_NULL) are handled by
+``chatcore.bulk.delete_set_based``, so a new related model does not break deletion.
 """
 
 from __future__ import annotations

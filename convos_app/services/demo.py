@@ -1,9 +1,9 @@
 """Deterministic, realistic demo data written in bulk (``manage.py seed_demo``).
 
-Benchmarks and demos need large, repeatable data sets: the same ``seed`` always produces the
-same users, ids, texts and tree shapes. Rows are built in memory one chunk of conversations at
-a time and written with ``bulk_create`` (design D16), so a million messages take minutes, not
-hours, and memory stays flat whatever the total.
+Benchmarks and demos need large, repeatable data sets: the same ``seed`` always produces the same
+users, ids, texts and tree shapes. Rows are built in memory one chunk of conversations at a time and
+written with ``bulk_create`` (docs/architecture.md#bulk-writes), so a million messages take minutes,
+not hours, and memory stays flat whatever the total.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Duplicate a whole conversation (decisions.md: an exact copy of the whole tree).
+"""Duplicate a whole conversation (an exact copy of the whole tree:
+docs/api-behaviour.md#duplicate).
 
 LibreChat copies only up to the newest message's level, silently dropping deeper branches;
 chatcore copies every message. Title: the body's ``title`` (trimmed, cut to 1024) when it is

@@ -1,8 +1,8 @@
-"""Fork a conversation from one message (spec §2.8 with decisions.md's fixes).
+"""Fork a conversation from one message (docs/api-behaviour.md#fork).
 
 Options: ``directPath`` (the target and its ancestors), ``includeBranches`` (that path plus the
 siblings along it), ``targetLevel`` (every message from the roots down to the target's level;
-the default, also spelled ``""``, ``target``). ``branch`` is the seed's name for
+the default, also spelled ``""``, ``target``). ``branch`` is the documented API's name for
 ``includeBranches``. With ``splitAtTarget`` the tree is first cut at the target's level (those
 messages become roots) and ``latestMessageId`` becomes the target. The fork is titled
 ``"<title> (Fork)"``, inherits the source's fields and tags, and gets fresh ids.
@@ -31,7 +31,8 @@ FORK_TITLE_SUFFIX = " (Fork)"
 DIRECT_PATH = "directPath"
 INCLUDE_BRANCHES = "includeBranches"
 TARGET_LEVEL = "targetLevel"
-# Every accepted spelling → the canonical option (decisions.md: anything else is a 400).
+# Every accepted spelling → the canonical option (anything else is a 400:
+# docs/api-behaviour.md#fork).
 FORK_OPTIONS = {
     DIRECT_PATH: DIRECT_PATH,
     INCLUDE_BRANCHES: INCLUDE_BRANCHES,

@@ -1,13 +1,13 @@
 """Conversation titles: the offline extractive titler, the pluggable generator, gen_title state.
 
-Flow (spec §2.3 with decisions.md): when the first assistant message of a conversation still
-titled "New Chat" is saved, the message-create path calls ``conversation_title_after_reply``.
-That marks the conversation "title pending" in the shared cache (inside the caller's
-transaction, so a rolled-back write leaves no stale mark) and, once the write has committed,
-runs the configured generator — in a background thread by default, so the reply is never held
-up by an AI call, and any failure is logged, never raised. The generator is
-``settings.CONVERSATION_TITLE_GENERATOR`` (a dotted path; the chats/AI issue plugs the AI title
-model in there) and falls back to ``extractive_title`` when it fails or returns nothing.
+Flow (docs/api-behaviour.md#titles): when the first assistant message of a conversation still titled
+"New Chat" is saved, the message-create path calls ``conversation_title_after_reply``. That marks
+the conversation "title pending" in the shared cache (inside the caller's transaction, so a
+rolled-back write leaves no stale mark) and, once the write has committed, runs the configured
+generator — in a background thread by default, so the reply is never held up by an AI call, and any
+failure is logged, never raised. The generator is ``settings.CONVERSATION_TITLE_GENERATOR`` (a
+dotted path; ``chatcore.ai.titles.ai_title`` plugs the AI title model in there) and falls back to
+``extractive_title`` when it fails or returns nothing.
 
 ``GET /api/convos/gen_title/:id`` (``conversation_title_wait``) answers the stored title at once
 when there is one, waits with LibreChat's back-off only while a generation is pending, and
@@ -176,7 +176,7 @@ def conversation_title_generate(
     """Produce and store a title if the conversation is still "New Chat"; never raises.
 
     The UPDATE is conditional on the title still being "New Chat", so a rename that happened
-    meanwhile is never overwritten (reliability.md PC2). Returns the stored title or None.
+    meanwhile is never overwritten (docs/api-behaviour.md#titles). Returns the stored title or None.
     """
     conversation = Conversation.objects.filter(pk=conversation_pk).first()
     if conversation is None:

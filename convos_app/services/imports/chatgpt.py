@@ -1,10 +1,10 @@
 """ChatGPT ``conversations.json``: an array of conversations, messages in a ``mapping`` tree.
 
-Rules (spec §2.10, newer-build additions included): every branch of the mapping is kept; null,
-``system`` and hidden nodes (``user_editable_context``, visually hidden) are dropped and their
-children re-attached to the nearest kept ancestor; ``thoughts`` nodes fold into the next
-assistant message as ``think`` content parts and ``reasoning_recap`` nodes are dropped; code,
-execution output and tool/browsing content are rendered to Markdown; ``webpage`` citations are
+Rules (docs/api-behaviour.md#import-formats, newer-build additions included): every branch of the
+mapping is kept; null, ``system`` and hidden nodes (``user_editable_context``, visually hidden) are
+dropped and their children re-attached to the nearest kept ancestor; ``thoughts`` nodes fold into
+the next assistant message as ``think`` content parts and ``reasoning_recap`` nodes are dropped;
+code, execution output and tool/browsing content are rendered to Markdown; ``webpage`` citations are
 rewritten into links; message timestamps come from ``create_time``.
 """
 

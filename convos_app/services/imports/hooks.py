@@ -2,9 +2,10 @@
 
 ``after_conversations_imported`` runs inside the import transaction, once per written batch,
 with the primary keys of the conversations just written (their messages, content parts and
-feedback are already in the database). The search issue plugs its bulk indexing call in here,
+feedback are already in the database). Search's bulk indexing runs here,
 so imported conversations are searchable exactly when the import commits — and a rolled-back
-import leaves no search documents behind (design D12: same database, same transaction).
+import leaves no search documents behind (same database, same
+transaction: docs/architecture.md#search-engine).
 """
 
 from __future__ import annotations

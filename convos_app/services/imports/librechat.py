@@ -223,7 +223,7 @@ def convert(raw: Any, *, now: Any) -> ImportedConversation:
             messages.append(_message(node, parent if isinstance(parent, str) else NO_PARENT, now))
     first_time = next(
         (m.created_at for m in messages if m.created_at is not now), None
-    )  # spec §2.10: the first message that has a createdAt
+    )  # LibreChat's rule: the first message that has a createdAt
     created = from_iso(raw.get("createdAt")) or from_iso(options.get("createdAt")) or first_time
     created = created or now
     updated = from_iso(raw.get("updatedAt")) or from_iso(options.get("updatedAt")) or created

@@ -1,11 +1,11 @@
 """The one import service behind all three doors (HTTP, ``manage.py``, admin).
 
-``conversations_import`` detects the format from the content, streams the file one
-conversation at a time, converts each with its format module, mints new ids, remaps parents
-and writes in ``bulk_create`` batches — all inside **one** transaction, so a crash, a kill or a
-database error leaves nothing behind (decisions.md). A conversation that cannot be converted is
-skipped and reported; a file that is not JSON, not a known format, or yields no conversation at
-all imports nothing and raises ``InvalidInput``.
+``conversations_import`` detects the format from the content, streams the file one conversation at a
+time, converts each with its format module, mints new ids, remaps parents and writes in
+``bulk_create`` batches — all inside **one** transaction, so a crash, a kill or a database error
+leaves nothing behind (docs/api-behaviour.md#import). A conversation that cannot be converted is
+skipped and reported; a file that is not JSON, not a known format, or yields no conversation at all
+imports nothing and raises ``InvalidInput``.
 
 Repair policy for hostile trees, documented here because the formats say nothing about it: a
 parent id that is missing from the conversation or equal to the message's own id makes the
