@@ -1,10 +1,10 @@
 """Database configuration: an external server from ``DATABASE_URL``, or the embedded one.
 
-With no ``DATABASE_URL`` chatcore starts a real PostgreSQL from the ``pgserver``
-wheel, with its data under ``<CHATCORE_DATA_DIR>/postgres``. Every process that loads the
-settings (gunicorn workers, ``manage.py`` commands, pytest) attaches to the same server;
-pgserver counts the attached processes and stops the server when the last one exits, so the
-data survives and nothing is left running.
+With no ``DATABASE_URL`` chatcore starts a real PostgreSQL (docs/architecture.md#database) from
+the ``pgserver`` wheel, with its data under ``<CHATCORE_DATA_DIR>/postgres``. Every process
+that loads the settings (gunicorn workers, ``manage.py`` commands, pytest) attaches to the
+same server; pgserver counts the attached processes and stops the server when the last one
+exits, so the data survives and nothing is left running.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Root URLs: the seeds' paths under /api/, the admin, the schema, health."""
+"""Root URLs: the API's documented paths under /api/, the admin, the schema, health."""
 
 from django.contrib import admin
 from django.urls import include, path, re_path

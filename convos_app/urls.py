@@ -1,4 +1,5 @@
-"""URL routes of convos_app, exactly as the API documents them.
+"""URL routes of convos_app, exactly as the API documents them
+(docs/architecture.md#the-request-path).
 
 Fixed paths come first so that ``convos/<conversation_id>`` never swallows ``convos/all``,
 ``convos/update``, ``convos/archive``, ``convos/fork``, ``convos/duplicate``, ``convos/import``

@@ -12,7 +12,8 @@ A model writes an artifact as a directive block::
 The client's editor shows one artifact and sends back ``(index, original, updated)``. These
 functions find every artifact of a message in LibreChat's counting order, locate ``original``
 inside the chosen one and splice ``updated`` in, leaving every byte outside the artifact as it
-was. They know nothing of the ORM, so every rule of the spec is unit-tested without a database.
+was. They know nothing of the ORM, so every documented rule (docs/api-behaviour.md#artifact-edit) is
+unit-tested without a database.
 """
 
 from __future__ import annotations

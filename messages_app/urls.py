@@ -1,4 +1,5 @@
-"""URL routes of messages_app, exactly as the API documents them.
+"""URL routes of messages_app, exactly as the API documents them
+(docs/architecture.md#the-request-path).
 
 Order matters: ``branch`` and ``artifact/...`` are matched before the ``{conversationId}``
 patterns that would otherwise swallow them.

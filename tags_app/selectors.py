@@ -1,4 +1,5 @@
-"""Reads of tags, scoped by the requesting user in the first queryset (D11)."""
+"""Reads of tags, scoped by the requesting user in the first queryset
+(docs/api-behaviour.md#ownership)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""URL routes of tags_app, copied verbatim from the seeds (and LibreChat's real PUT route).
+"""URL routes of tags_app, exactly as the API documents them (docs/api-behaviour.md#tag-endpoints),
+plus LibreChat's real PUT route.
 
 ``tags/<path:tag>`` comes last and accepts slashes, because ``:tag`` is a URL-decoded label.
 ``tags/list`` also answers PUT/DELETE for a tag literally named "list".

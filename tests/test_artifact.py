@@ -92,7 +92,8 @@ def test_an_unclosed_artifact_runs_to_the_end_of_the_text():
     text = f"intro {OPEN}\nline one\nline two"
     [found] = find_all_artifacts([], text)
     assert found.end == len(text)
-    # Nothing follows the replacement, so (docs/api-behaviour.md#artifact-edit) a newline is added after it.
+    # Nothing follows the replacement, so a newline is added after it
+    # (docs/api-behaviour.md#artifact-edit).
     assert edit_text(text, 0, "line two", "line 2") == f"intro {OPEN}\nline one\nline 2\n"
 
 

@@ -172,7 +172,7 @@ class ChatMessagesQuerySerializer(serializers.Serializer):
 
 @extend_schema_field({"type": "string", "description": "The caller's user id"})
 class UserIdField(serializers.Field):
-    """The seed's ``userId``: a string; the numeric form of the same id is accepted too."""
+    """The chats API's ``userId``: a string; the numeric form of the same id is accepted too."""
 
     default_error_messages = {"invalid": "Must be a string."}
 
