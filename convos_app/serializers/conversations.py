@@ -23,8 +23,15 @@ from chatcore.serializers import (
 from convos_app.models import SETTINGS_KEYS, Conversation
 from convos_app.selectors.conversations import SORT_DIRECTIONS, SORT_FIELDS
 
-
 # --- Inputs -----------------------------------------------------------------------------------
+# The ``{arg: {...}}`` envelope LibreChat's client sends to rename, archive and delete.
+ARG_ERRORS = {
+    "required": "arg is required",
+    "null": "arg is required",
+    "invalid": "arg must be an object",
+}
+
+
 class ConversationListQuerySerializer(serializers.Serializer):
     limit = PageSizeField(default=25, maximum=100)
     cursor = StrictCharField(
@@ -79,13 +86,7 @@ class ConversationUpdateArgSerializer(serializers.Serializer):
 
 
 class ConversationUpdateInputSerializer(BodySerializer):
-    arg = ConversationUpdateArgSerializer(
-        error_messages={
-            "required": "arg is required",
-            "null": "arg is required",
-            "invalid": "arg must be an object",
-        }
-    )
+    arg = ConversationUpdateArgSerializer(error_messages=ARG_ERRORS)
 
 
 class ConversationArchiveArgSerializer(serializers.Serializer):
@@ -100,13 +101,7 @@ class ConversationArchiveArgSerializer(serializers.Serializer):
 
 
 class ConversationArchiveInputSerializer(BodySerializer):
-    arg = ConversationArchiveArgSerializer(
-        error_messages={
-            "required": "arg is required",
-            "null": "arg is required",
-            "invalid": "arg must be an object",
-        }
-    )
+    arg = ConversationArchiveArgSerializer(error_messages=ARG_ERRORS)
 
 
 class ConversationDeleteArgSerializer(serializers.Serializer):
@@ -123,13 +118,7 @@ class ConversationDeleteArgSerializer(serializers.Serializer):
 
 
 class ConversationDeleteInputSerializer(BodySerializer):
-    arg = ConversationDeleteArgSerializer(
-        error_messages={
-            "required": "arg is required",
-            "null": "arg is required",
-            "invalid": "arg must be an object",
-        }
-    )
+    arg = ConversationDeleteArgSerializer(error_messages=ARG_ERRORS)
 
 
 class ConversationForkInputSerializer(BodySerializer):
