@@ -24,6 +24,7 @@ run: install
 
 test: install
 	./scripts/ensure_chromium.sh
+	./scripts/ensure_node_client.sh
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
