@@ -192,6 +192,7 @@ def paginate_keyset(
     another. ``nullable`` sorts NULLs as the empty string so they get a place in the order.
     ``next_extra`` maps the incoming cursor's payload slot to the next cursor's (a page
     counter, say); the incoming one is returned as ``KeysetPage.extra``.
+    A ``values()`` queryset works too: its rows must carry ``pk`` and ``sort_field``.
     """
     sort = _sort_expression(sort_field, nullable)
     qs = queryset.alias(**{SORT_ALIAS: sort})
@@ -214,16 +215,20 @@ def paginate_keyset(
             field=sort_field,
             descending=descending,
             value=last_value,
-            pk=last.pk,
+            pk=last["pk"] if isinstance(last, dict) else last.pk,
             extra=next_extra(extra) if next_extra else None,
         )
     return KeysetPage(items=rows, next_cursor=next_cursor, extra=extra)
 
 
-def _value_of(row: Model, field: str, nullable: bool) -> Any:
-    value: Any = row
-    for part in field.split("__"):
-        value = getattr(value, part)
+def _value_of(row: Model | dict[str, Any], field: str, nullable: bool) -> Any:
+    if isinstance(row, dict):
+        # A ``values()`` page (a list that reads only the columns it shows).
+        value = row[field]
+    else:
+        value: Any = row
+        for part in field.split("__"):
+            value = getattr(value, part)
     if value is None and nullable:
         return ""
     return value

@@ -44,6 +44,18 @@ def iso(value: datetime) -> str:
     return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def utc_iso(value: datetime | None) -> str | None:
+    """A timestamp exactly as DRF's ``DateTimeField`` writes it (microseconds, ``Z``), without
+    its per-value time-zone conversion: the database session is UTC, so every value read from
+    it already is (docs/api-behaviour.md#timestamps). Hot list and read paths use this."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    if text.endswith("+00:00"):
+        return text[:-6] + "Z"
+    return text
+
+
 def messages_for(name: str, **extra: str) -> dict[str, str]:
     """Full-sentence error messages for a field named ``name`` on the wire (LibreChat's wording:
     "conversationId is required", "title must be a string")."""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -147,15 +147,89 @@ def test_list_query_count_is_the_same_on_page_one_and_a_deep_page(auth_client, u
         TaggedConversation.objects.create(
             tag=Tag.objects.get_or_create(user=user, name=f"t{i % 2}")[0], conversation=convo
         )
-    with CaptureQueriesContext(connection) as page_one:
+    with CaptureQueriesContext(connection) as capture:
         body = auth_client.get("/api/convos?limit=2").json()
+    # Read now: a capture's list is a slice of the connection's log, which later requests reset.
+    page_one = [q["sql"] for q in capture]
     cursor = body["nextCursor"]
     for _ in range(3):
         cursor = auth_client.get(f"/api/convos?limit=2&cursor={cursor}").json()["nextCursor"]
     with CaptureQueriesContext(connection) as deep:
         auth_client.get(f"/api/convos?limit=2&cursor={cursor}")
-    # auth user lookup + COUNT + one page SELECT (tags via an array subquery)
-    assert len(page_one) == len(deep) == 3, [q["sql"] for q in deep]
+    # Page 1: auth user lookup + one page SELECT (tags via an array subquery) + the COUNT for
+    # ``pages``; a deep page carries ``pages`` in its cursor and counts nothing.
+    assert len(page_one) == 3, page_one
+    assert len(deep) == 2, [q["sql"] for q in deep]
+
+
+def test_list_pages_is_counted_on_page_one_and_carried_by_the_cursor(auth_client, user):
+    _convos(user, 5)
+    first = auth_client.get("/api/convos?limit=2").json()
+    assert (first["pageNumber"], first["pages"]) == (1, 3)
+    _convos(user, 4)  # later rows do not change the count the cursor carries
+    second = auth_client.get(f"/api/convos?limit=2&cursor={first['nextCursor']}").json()
+    assert (second["pageNumber"], second["pages"]) == (2, 3)
+    third = auth_client.get(f"/api/convos?limit=2&cursor={second['nextCursor']}").json()
+    assert (third["pageNumber"], third["pages"]) == (3, 3)
+
+
+def test_list_single_page_counts_its_rows_without_a_count_query(
+    auth_client, user, django_assert_num_queries
+):
+    _convos(user, 3)
+    with django_assert_num_queries(2):  # auth user lookup + the page SELECT
+        body = auth_client.get("/api/convos?limit=5").json()
+    assert (body["pageNumber"], body["pageSize"], body["pages"], body["nextCursor"]) == (
+        1,
+        5,
+        1,
+        None,
+    )
+    with django_assert_num_queries(2):
+        empty = auth_client.get("/api/convos?isArchived=true").json()
+    assert (empty["conversations"], empty["pages"]) == ([], 0)
+
+
+def test_list_and_get_items_are_the_whole_item_shape(auth_client, user):
+    created = datetime(2024, 5, 29, 0, 33, 3, 661000, tzinfo=UTC)
+    updated = datetime(2024, 5, 30, 1, 2, 3, tzinfo=UTC)
+    convo = ConversationFactory(
+        user=user,
+        title="Ünïcode “title”",
+        tags=["b", "a"],
+        created_at=created,
+        updated_at=updated,
+        files=[{"file_id": "f1"}],
+        settings={"temperature": 0.5, "promptPrefix": "Be brief", "notAKey": 1},
+    )
+    expected = {
+        "conversationId": convo.conversation_id,
+        "title": "Ünïcode “title”",
+        "user": str(user.pk),
+        "endpoint": convo.endpoint,
+        "endpointType": convo.endpoint_type,
+        "model": convo.model,
+        "agent_id": None,
+        "assistant_id": None,
+        "spec": None,
+        "iconURL": None,
+        "isArchived": False,
+        "isTemporary": False,
+        "expiredAt": None,
+        "files": [{"file_id": "f1"}],
+        "tags": ["b", "a"],
+        "createdAt": "2024-05-29T00:33:03.661000Z",
+        "updatedAt": "2024-05-30T01:02:03Z",
+        "promptPrefix": "Be brief",
+        "temperature": 0.5,
+    }
+    listed = auth_client.get("/api/convos")
+    assert listed.status_code == 200, listed.json()
+    assert listed.json()["conversations"] == [expected]
+    got = auth_client.get(f"/api/convos/{convo.conversation_id}")
+    assert got.status_code == 200, got.json()
+    assert got.json() == expected
+    assert list(got.json()) == list(expected)  # key order too
 
 
 def test_list_requires_authentication(api_client, db):

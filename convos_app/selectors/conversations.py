@@ -6,12 +6,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, TypedDict
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import OuterRef, QuerySet
 
-from chatcore.errors import InvalidCursor, InvalidInput
+from chatcore.errors import ConversationNotFound, InvalidCursor, InvalidInput
 from chatcore.models import User
 from chatcore.pagination import paginate_keyset
 from convos_app.filters import ConversationListFilter
@@ -24,17 +25,86 @@ SORT_DIRECTIONS = ("asc", "desc")
 LIST_SCOPE = "convos"
 
 
-def with_tag_names(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
-    """Annotate ``tag_names``: the tag labels in the order they were put on the conversation.
+# The columns a conversation item shows (docs/api-behaviour.md#conversation-read): list and
+# read fetch only these, as ``values()`` rows, plus ``tag_names``. A new column on the item is
+# added here and in ``convos_app.serializers.conversations.conversation_item``.
+ITEM_COLUMNS = (
+    "pk",
+    "conversation_id",
+    "title",
+    "user_id",
+    "endpoint",
+    "endpoint_type",
+    "model",
+    "agent_id",
+    "assistant_id",
+    "spec",
+    "icon_url",
+    "is_archived",
+    "is_temporary",
+    "expired_at",
+    "files",
+    "settings",
+    "created_at",
+    "updated_at",
+)
 
-    One correlated array subquery instead of a prefetch, so a list page is one SELECT.
+
+class ConversationRow(TypedDict):
+    """One conversation as list and read fetch it: the ``ITEM_COLUMNS`` and ``tag_names``."""
+
+    pk: int
+    conversation_id: str
+    title: str
+    user_id: int
+    endpoint: str | None
+    endpoint_type: str | None
+    model: str | None
+    agent_id: str | None
+    assistant_id: str | None
+    spec: str | None
+    icon_url: str | None
+    is_archived: bool
+    is_temporary: bool
+    expired_at: datetime | None
+    files: Any
+    settings: dict[str, Any] | None
+    created_at: datetime
+    updated_at: datetime
+    tag_names: list[str]
+
+
+def tag_names_subquery() -> ArraySubquery:
+    """The tag labels of the outer conversation in the order they were put on it.
+
+    One correlated array subquery (an index probe on ``tag_link_convo`` per row) instead of a
+    prefetch, so a list page is one SELECT and one round trip whatever its size.
     """
     names = (
         TaggedConversation.objects.filter(conversation=OuterRef("pk"))
         .order_by("pk")
         .values("tag__name")
     )
-    return queryset.annotate(tag_names=ArraySubquery(names))
+    return ArraySubquery(names)
+
+
+def with_tag_names(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    """Annotate ``tag_names`` on model instances (the write paths answer a whole item too)."""
+    return queryset.annotate(tag_names=tag_names_subquery())
+
+
+def conversation_rows(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    """``queryset`` as ``ConversationRow`` dicts: only the item's columns, no model instances."""
+    return queryset.values(*ITEM_COLUMNS, tag_names=tag_names_subquery())
+
+
+def conversation_row_for_user(*, user: User, conversation_id: str) -> ConversationRow:
+    """The user's conversation as a ``ConversationRow`` (one SELECT); ``ConversationNotFound``
+    for unknown or foreign ids."""
+    row = conversation_rows(Conversation.objects.owned(user, conversation_id)).first()
+    if row is None:
+        raise ConversationNotFound()
+    return row  # type: ignore[return-value]  # values() rows are ConversationRow-shaped
 
 
 def conversation_get_for_user(*, user: User, conversation_id: str) -> Conversation:
@@ -51,17 +121,26 @@ def conversation_search_ids(*, user: User, search: str) -> Sequence[int]:
 
 @dataclass(frozen=True)
 class ConversationPage:
-    conversations: list[Conversation]
+    conversations: list[ConversationRow]
     next_cursor: str | None
     page_number: int
     page_size: int
     pages: int
 
 
+def _positive_int(extra: dict[str, Any], key: str, default: int | None) -> int | None:
+    value = extra.get(key, default)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidCursor()
+    return value
+
+
 def _page_number(extra: dict[str, Any]) -> int:
     """The page number a cursor's payload slot carries (page 1 has no cursor)."""
-    page = extra.get("page", 1)
-    if not isinstance(page, int) or isinstance(page, bool) or page < 1:
+    page = _positive_int(extra, "page", 1)
+    if not page:
         raise InvalidCursor()
     return page
 
@@ -79,10 +158,10 @@ def conversation_list_for_user(
 ) -> ConversationPage:
     """One keyset page of the user's conversations plus the legacy page keys.
 
-    The page itself is ``(sort value, id)`` keyset pagination, so page 500 costs what page 1 costs;
-    ``pages`` comes from one COUNT with the same filters (the legacy
-    ``pageNumber``/``pageSize``/``pages`` keys stay: docs/api-behaviour.md#conversation-list-pages).
-    The page number rides in the cursor's payload slot.
+    The page itself is ``(sort value, id)`` keyset pagination, so page 500 costs what page 1 costs.
+    ``pages`` (a legacy key: docs/api-behaviour.md#conversation-list-pages) is counted once, on
+    the first page and only when there is a second one, with the same filters; it rides in the
+    cursor's payload slot beside the page number, so no later page counts again.
     """
     if sort_by not in SORT_FIELDS or sort_direction not in SORT_DIRECTIONS:
         raise InvalidInput("sortBy or sortDirection is not allowed")
@@ -93,20 +172,39 @@ def conversation_list_for_user(
     ).qs
     if search:
         queryset = queryset.filter(pk__in=conversation_search_ids(user=user, search=search))
-    total = queryset.count()
+    pages: list[int] = []
+
+    def next_extra(extra: dict[str, Any]) -> dict[str, Any]:
+        carried = _positive_int(extra, "pages", None)
+        if carried is None:
+            # Page 1 with a page after it (or a cursor minted before ``pages`` was carried).
+            carried = math.ceil(queryset.count() / limit)
+        pages.append(carried)
+        return {"page": _page_number(extra) + 1, "pages": carried}
+
     page = paginate_keyset(
-        with_tag_names(queryset),
+        conversation_rows(queryset),
         scope=LIST_SCOPE,
         sort_field=SORT_FIELDS[sort_by],
         descending=sort_direction == "desc",
         cursor=cursor,
         page_size=limit,
-        next_extra=lambda extra: {"page": _page_number(extra) + 1},
+        next_extra=next_extra,
     )
+    page_number = _page_number(page.extra)
+    if pages:
+        total_pages = pages[0]
+    elif page.extra:
+        # The last page: the count carried from page 1 (counted now for an old cursor).
+        carried = _positive_int(page.extra, "pages", None)
+        total_pages = math.ceil(queryset.count() / limit) if carried is None else carried
+    else:
+        # Page 1 is the only page: its rows are the whole count.
+        total_pages = math.ceil(len(page.items) / limit)
     return ConversationPage(
-        conversations=page.items,
+        conversations=page.items,  # type: ignore[arg-type]  # values() rows
         next_cursor=page.next_cursor,
-        page_number=_page_number(page.extra),
+        page_number=page_number,
         page_size=limit,
-        pages=math.ceil(total / limit),
+        pages=total_pages,
     )

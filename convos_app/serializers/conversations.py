@@ -7,6 +7,7 @@ Input serializers carry LibreChat's exact error sentences ("conversationId is re
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import serializers
@@ -19,9 +20,15 @@ from chatcore.serializers import (
     StrictCharField,
     messages_for,
     public_id_field,
+    utc_iso,
 )
 from convos_app.models import SETTINGS_KEYS, Conversation
-from convos_app.selectors.conversations import SORT_DIRECTIONS, SORT_FIELDS
+from convos_app.selectors.conversations import (
+    ITEM_COLUMNS,
+    SORT_DIRECTIONS,
+    SORT_FIELDS,
+    ConversationPage,
+)
 
 # --- Inputs -----------------------------------------------------------------------------------
 # The ``{arg: {...}}`` envelope LibreChat's client sends to rename, archive and delete.
@@ -147,11 +154,60 @@ class ConversationDuplicateInputSerializer(BodySerializer):
 
 
 # --- Outputs ----------------------------------------------------------------------------------
+def conversation_item(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The one place a conversation becomes its wire item (docs/api-behaviour.md#conversation-read).
+
+    ``row`` holds ``ITEM_COLUMNS`` and ``tag_names`` (a ``ConversationRow`` from the selectors,
+    or a model instance's values through ``ConversationSerializer``). A plain function rather
+    than a serializer per row: a 60-row list page spent a third of its time in DRF field
+    machinery. Timestamps read from the database are UTC already (``utc_iso``). Preset keys
+    kept in ``settings`` are flattened onto the object, as LibreChat stores them.
+    """
+    item = {
+        "conversationId": row["conversation_id"],
+        "title": row["title"],
+        "user": str(row["user_id"]),
+        "endpoint": row["endpoint"],
+        "endpointType": row["endpoint_type"],
+        "model": row["model"],
+        "agent_id": row["agent_id"],
+        "assistant_id": row["assistant_id"],
+        "spec": row["spec"],
+        "iconURL": row["icon_url"],
+        "isArchived": row["is_archived"],
+        "isTemporary": row["is_temporary"],
+        "expiredAt": utc_iso(row["expired_at"]),
+        "files": row["files"],
+        "tags": list(row["tag_names"] or ()),
+        "createdAt": utc_iso(row["created_at"]),
+        "updatedAt": utc_iso(row["updated_at"]),
+    }
+    settings = row["settings"]
+    if settings:
+        for key in SETTINGS_KEYS:
+            if key in settings:
+                item[key] = settings[key]
+    return item
+
+
+def conversation_list_body(page: ConversationPage) -> dict[str, Any]:
+    """``GET /api/convos``'s body (its schema: ``ConversationListResponseSerializer``)."""
+    return {
+        "conversations": [conversation_item(row) for row in page.conversations],
+        "nextCursor": page.next_cursor,
+        "pageNumber": page.page_number,
+        "pageSize": page.page_size,
+        "pages": page.pages,
+    }
+
+
 class ConversationSerializer(serializers.ModelSerializer):
     """A conversation with all its fields: columns, tags, and every stored preset setting.
 
-    ``tags`` comes from the ``tag_names`` annotation the selectors add (no per-row query).
-    Preset keys kept in ``settings`` are flattened onto the object, as LibreChat stores them.
+    The declared fields describe the item for the OpenAPI schema; the output itself is
+    ``conversation_item``, so a model instance (a write path's answer) and a list row render
+    through the same function. ``tags`` comes from the ``tag_names`` annotation the selectors
+    add (no per-row query).
     """
 
     conversationId = serializers.CharField(source="conversation_id")
@@ -188,15 +244,14 @@ class ConversationSerializer(serializers.ModelSerializer):
         ]
 
     def to_representation(self, instance: Conversation) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        settings = instance.settings or {}
-        for key in SETTINGS_KEYS:
-            if key in settings:
-                data[key] = settings[key]
-        return data
+        row = {column: getattr(instance, column) for column in ITEM_COLUMNS}
+        row["tag_names"] = getattr(instance, "tag_names", None)
+        return conversation_item(row)
 
 
 class ConversationListResponseSerializer(serializers.Serializer):
+    """The list body's schema; the body itself is built by ``conversation_list_body``."""
+
     conversations = ConversationSerializer(many=True)
     nextCursor = serializers.CharField(source="next_cursor", allow_null=True)
     pageNumber = serializers.IntegerField(source="page_number")

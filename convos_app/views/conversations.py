@@ -24,6 +24,8 @@ from convos_app.serializers.conversations import (
     ConversationSerializer,
     ConversationUpdateInputSerializer,
     TitleResponseSerializer,
+    conversation_item,
+    conversation_list_body,
 )
 from convos_app.services.conversations import conversation_archive, conversation_rename
 from convos_app.services.delete import conversation_delete, conversations_delete_all
@@ -52,14 +54,14 @@ class ConversationViewSet(ApiViewSet):
     def list(self, request: Request) -> Response:
         query = validated(ConversationListQuerySerializer, request.query_params)
         page = selectors.conversation_list_for_user(user=request.user, **query)
-        return Response(ConversationListResponseSerializer(page).data)
+        return Response(conversation_list_body(page))
 
     @extend_schema(responses={200: ConversationSerializer, 404: ERROR})
     def retrieve(self, request: Request, conversation_id: str) -> Response:
-        conversation = selectors.conversation_get_for_user(
+        row = selectors.conversation_row_for_user(
             user=request.user, conversation_id=conversation_id
         )
-        return Response(ConversationSerializer(conversation).data)
+        return Response(conversation_item(row))
 
     @extend_schema(
         request=ConversationUpdateInputSerializer,
