@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
-from chatcore.errors import CONVERSATION_NOT_FOUND, ConversationNotFound
+from chatcore.errors import CONVERSATION_NOT_FOUND, ConversationNotFound, NotFound
 from chatcore.models import (
     PUBLIC_ID_MAX_LENGTH,
     OwnedModel,
@@ -17,6 +18,9 @@ from chatcore.models import (
 
 DEFAULT_TITLE = "New Chat"
 TITLE_MAX_LENGTH = 1024
+PROJECT_NAME_MAX_LENGTH = 100
+PROJECT_DESCRIPTION_MAX_LENGTH = 1000
+PROJECT_NOT_FOUND = "Project not found"
 
 # Preset/settings keys of LibreChat's conversation schema
 # (docs/api-behaviour.md#conversation-settings) that have no column of
@@ -99,6 +103,59 @@ class ConversationQuerySet(OwnedQuerySet):
         return conversation
 
 
+class ProjectQuerySet(OwnedQuerySet):
+    def access(self, user: User, project_id: str, *, lock: bool = False) -> Project:
+        """The user's project with this public id, or ``NotFound("Project not found")`` —
+        the same answer for another user's project (docs/api-behaviour.md#projects)."""
+        queryset = (
+            self.none()
+            if not public_id_is_usable(project_id)
+            else self.filter(user=user, project_id=project_id)
+        )
+        if lock:
+            queryset = queryset.select_for_update(of=("self",))
+        project = queryset.first()
+        if project is None:
+            raise NotFound(PROJECT_NOT_FOUND)
+        return project
+
+
+class Project(OwnedModel):
+    """A user's folder of conversations (LibreChat's ``TChatProject``).
+
+    ``conversation_count`` and ``last_conversation_*`` are kept exact by a trigger on the
+    conversation table (migration ``0004_projects_pin_archive``): every path that moves,
+    creates, deletes or touches a conversation — ORM, bulk SQL, cascades — updates them in the
+    same transaction, so no service has to remember to (docs/api-behaviour.md#projects).
+    """
+
+    project_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, default=new_public_id)
+    name = models.CharField(max_length=PROJECT_NAME_MAX_LENGTH)
+    description = models.CharField(max_length=PROJECT_DESCRIPTION_MAX_LENGTH, blank=True)
+    conversation_count = models.PositiveIntegerField(default=0)
+    last_conversation_at = models.DateTimeField(null=True, blank=True)
+    last_conversation_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, null=True, blank=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "project_id"], name="project_public_id"),
+            # Names are unique per user regardless of case: "Work" and "work" are one folder.
+            models.UniqueConstraint("user", Lower("name"), name="project_name_per_user"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "name", "id"], name="project_user_name"),
+            models.Index(fields=["user", "created_at", "id"], name="project_user_created"),
+            models.Index(
+                fields=["user", "last_conversation_at", "id"], name="project_user_last_convo"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Conversation(OwnedModel):
     conversation_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, default=new_public_id)
     title = models.CharField(max_length=TITLE_MAX_LENGTH, default=DEFAULT_TITLE)
@@ -110,6 +167,13 @@ class Conversation(OwnedModel):
     spec = models.CharField(max_length=255, null=True, blank=True)
     icon_url = models.CharField(max_length=2048, null=True, blank=True)
     is_archived = models.BooleanField(default=False)
+    # Stamped once when archived (re-archiving keeps it), cleared on unarchive.
+    archived_at = models.DateTimeField(null=True, blank=True)
+    # Pinning is organisation, not activity: it never moves ``updated_at``.
+    pinned = models.BooleanField(default=False)
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
+    )
     is_temporary = models.BooleanField(default=False)
     expired_at = models.DateTimeField(null=True, blank=True)
     files = models.JSONField(null=True, blank=True)
@@ -136,6 +200,11 @@ class Conversation(OwnedModel):
                 fields=["user", "is_archived", "updated_at", "id"],
                 name="convo_user_archived_updated",
             ),
+            models.Index(fields=["user", "archived_at", "id"], name="convo_user_archived_at"),
+            models.Index(
+                fields=["user", "pinned", "updated_at", "id"], name="convo_user_pinned_updated"
+            ),
+            models.Index(fields=["project", "updated_at", "id"], name="convo_project_updated"),
             # Staff filters in the admin list (ordered by -id) across all users.
             models.Index(fields=["endpoint", "id"], name="convo_endpoint"),
             models.Index(fields=["model", "id"], name="convo_model"),

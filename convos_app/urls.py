@@ -15,6 +15,7 @@ from convos_app.views.chats import (
     ChatsView,
 )
 from convos_app.views.conversations import ConversationCopyViewSet, ConversationViewSet
+from convos_app.views.projects import ProjectViewSet
 from convos_app.views.transfer import ConversationExportView, ConversationImportView
 
 app_name = "convos_app"
@@ -37,6 +38,21 @@ urlpatterns = [
         name="chat-messages-stream",
     ),
     path(
+        "projects",
+        ProjectViewSet.as_view({"get": "list", "post": "create"}),
+        name="project-list",
+    ),
+    path(
+        "projects/conversations/<str:conversation_id>",
+        ProjectViewSet.as_view({"put": "assign"}),
+        name="project-conversation",
+    ),
+    path(
+        "projects/<str:project_id>",
+        ProjectViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
+        name="project-detail",
+    ),
+    path(
         "convos",
         ConversationViewSet.as_view({"get": "list", "delete": "destroy"}),
         name="conversation-list",
@@ -55,6 +71,16 @@ urlpatterns = [
         "convos/archive",
         ConversationViewSet.as_view({"post": "archive"}),
         name="conversation-archive",
+    ),
+    path(
+        "convos/archive/all",
+        ConversationViewSet.as_view({"post": "archive_all"}),
+        name="conversation-archive-all",
+    ),
+    path(
+        "convos/pin",
+        ConversationViewSet.as_view({"post": "pin"}),
+        name="conversation-pin",
     ),
     path(
         "convos/fork",

@@ -111,6 +111,25 @@ class ConversationArchiveInputSerializer(BodySerializer):
     arg = ConversationArchiveArgSerializer(error_messages=ARG_ERRORS)
 
 
+class ConversationPinArgSerializer(serializers.Serializer):
+    conversationId = public_id_field("conversationId")
+    pinned = StrictBooleanField(
+        error_messages={
+            "required": "pinned is required",
+            "null": "pinned must be a boolean",
+            "invalid": "pinned must be a boolean",
+        }
+    )
+
+
+class ConversationPinInputSerializer(BodySerializer):
+    arg = ConversationPinArgSerializer(error_messages=ARG_ERRORS)
+
+
+class ArchiveAllResponseSerializer(serializers.Serializer):
+    archivedCount = serializers.IntegerField()
+
+
 class ConversationDeleteArgSerializer(serializers.Serializer):
     conversationId = public_id_field("conversationId")
     source = StrictCharField(

@@ -13,6 +13,7 @@ from chatcore.throttles import ConversationForkIPThrottle, ConversationForkUserT
 from chatcore.viewsets import ApiViewSet
 from convos_app.selectors import conversations as selectors
 from convos_app.serializers.conversations import (
+    ArchiveAllResponseSerializer,
     ConversationArchiveInputSerializer,
     ConversationCopyResponseSerializer,
     ConversationDeleteInputSerializer,
@@ -21,13 +22,19 @@ from convos_app.serializers.conversations import (
     ConversationForkInputSerializer,
     ConversationListQuerySerializer,
     ConversationListResponseSerializer,
+    ConversationPinInputSerializer,
     ConversationSerializer,
     ConversationUpdateInputSerializer,
     TitleResponseSerializer,
     conversation_item,
     conversation_list_body,
 )
-from convos_app.services.conversations import conversation_archive, conversation_rename
+from convos_app.services.conversations import (
+    conversation_archive,
+    conversation_pin,
+    conversation_rename,
+    conversations_archive_all,
+)
 from convos_app.services.delete import conversation_delete, conversations_delete_all
 from convos_app.services.duplicate import conversation_duplicate
 from convos_app.services.fork import conversation_fork
@@ -82,6 +89,22 @@ class ConversationViewSet(ApiViewSet):
         arg = validated(ConversationArchiveInputSerializer, request.data)["arg"]
         conversation = conversation_archive(
             user=request.user, conversation_id=arg["conversationId"], is_archived=arg["isArchived"]
+        )
+        return Response(ConversationSerializer(conversation).data)
+
+    @extend_schema(request=None, responses={200: ArchiveAllResponseSerializer})
+    def archive_all(self, request: Request) -> Response:
+        count = conversations_archive_all(user=request.user)
+        return Response(ArchiveAllResponseSerializer({"archivedCount": count}).data)
+
+    @extend_schema(
+        request=ConversationPinInputSerializer,
+        responses={200: ConversationSerializer, 400: ERROR, 404: ERROR},
+    )
+    def pin(self, request: Request) -> Response:
+        arg = validated(ConversationPinInputSerializer, request.data)["arg"]
+        conversation = conversation_pin(
+            user=request.user, conversation_id=arg["conversationId"], pinned=arg["pinned"]
         )
         return Response(ConversationSerializer(conversation).data)
 
