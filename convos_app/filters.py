@@ -26,10 +26,15 @@ class TagNamesFilter(django_filters.Filter):
 
 
 class ConversationListFilter(django_filters.FilterSet):
-    """``isArchived`` (exact) and ``tags`` (any-of, by label) for ``GET /api/convos``."""
+    """``isArchived`` and ``pinned`` (exact), ``tags`` (any-of, by label) and ``projectId``
+    (a project's public id, or ``unassigned``) for ``GET /api/convos`` and the bulk actions."""
+
+    UNASSIGNED = "unassigned"
 
     isArchived = django_filters.BooleanFilter(field_name="is_archived")
+    pinned = django_filters.BooleanFilter(field_name="pinned")
     tags = TagNamesFilter(method="filter_tags")
+    projectId = django_filters.CharFilter(method="filter_project")
 
     class Meta:
         model = Conversation
@@ -43,3 +48,14 @@ class ConversationListFilter(django_filters.FilterSet):
             return queryset
         links = TaggedConversation.objects.filter(conversation=OuterRef("pk"), tag__name__in=value)
         return queryset.filter(Exists(links))
+
+    def filter_project(
+        self, queryset: QuerySet[Conversation], name: str, value: str
+    ) -> QuerySet[Conversation]:
+        """The queryset is already the owner's, and a conversation can only be in its owner's
+        project, so another user's project id simply matches nothing."""
+        if not value:
+            return queryset
+        if value == self.UNASSIGNED:
+            return queryset.filter(project__isnull=True)
+        return queryset.filter(project__project_id=value)

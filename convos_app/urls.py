@@ -8,6 +8,7 @@ or ``convos/gen_title/...``.
 
 from django.urls import path
 
+from convos_app.views.bulk import ConversationBulkViewSet
 from convos_app.views.chats import (
     ChatDetailView,
     ChatMessageStreamView,
@@ -76,6 +77,11 @@ urlpatterns = [
         "convos/archive/all",
         ConversationViewSet.as_view({"post": "archive_all"}),
         name="conversation-archive-all",
+    ),
+    path(
+        "convos/bulk",
+        ConversationBulkViewSet.as_view({"post": "create"}),
+        name="conversation-bulk",
     ),
     path(
         "convos/pin",

@@ -346,3 +346,53 @@ def conversation_tag_add(*, user: User, conversation_id: str, name: object) -> l
     if inserted:
         tag_counts_add({tag.pk: 1})
     return _conversation_tag_names(conversation)
+
+
+# --- Bulk link changes (POST /api/convos/bulk) ------------------------------------------------
+def tag_links_bulk_set(
+    *, user: User, name: object, conversation_pks: Sequence[int], present: bool, dry_run: bool
+) -> set[int]:
+    """Put the tag on (``present``) or take it off the user's conversations ``conversation_pks``;
+    returns the pks whose links really change. With ``dry_run`` nothing is written (a missing
+    tag is not created).
+
+    The caller holds the conversation rows' locks; this takes the user lock first (the module's
+    lock order). Counts move by the links really inserted or deleted, in the same transaction.
+    A conversation already at the tag limit makes the whole request a 400, so nothing is half
+    tagged.
+    """
+    cleaned = tag_name_clean(name)
+    if not dry_run:
+        _lock_user(user)
+    tag = Tag.objects.filter(user=user, name=cleaned).first()
+    linked = (
+        set(
+            TaggedConversation.objects.filter(
+                tag=tag, conversation_id__in=conversation_pks
+            ).values_list("conversation_id", flat=True)
+        )
+        if tag
+        else set()
+    )
+    changed = (set(conversation_pks) - linked) if present else linked
+    if not changed or dry_run:
+        return changed
+    if not present:
+        TaggedConversation.objects.filter(tag=tag, conversation_id__in=changed).delete()
+        tag_counts_add({tag.pk: -len(changed)})
+        return changed
+    full = (
+        TaggedConversation.objects.filter(conversation_id__in=changed)
+        .values("conversation_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=MAX_TAGS_PER_CONVERSATION)
+    )
+    if full.exists():
+        raise InvalidInput(TOO_MANY_TAGS.format(limit=MAX_TAGS_PER_CONVERSATION))
+    tag = tags_get_or_create(user=user, names=[cleaned])[cleaned]
+    TaggedConversation.objects.bulk_create(
+        [TaggedConversation(tag=tag, conversation_id=pk) for pk in sorted(changed)],
+        batch_size=1000,
+    )
+    tag_counts_add({tag.pk: len(changed)})
+    return changed

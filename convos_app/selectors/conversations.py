@@ -208,3 +208,34 @@ def conversation_list_for_user(
         page_size=limit,
         pages=total_pages,
     )
+
+
+def conversation_filter_queryset(
+    *,
+    user: User,
+    is_archived: bool = False,
+    tags: Sequence[str] = (),
+    search: str | None = None,
+    pinned: bool | None = None,
+    project_id: str | None = None,
+) -> QuerySet[Conversation]:
+    """The user's listed conversations matching the list's filters, unordered: what
+    ``GET /api/convos`` pages through and ``POST /api/convos/bulk`` acts on.
+
+    Temporary chats (the ones with an expiry) are never listed. ``project_id`` is a project's
+    public id or ``"unassigned"``; another user's project id matches nothing, exactly like an
+    id that does not exist (no existence oracle).
+    """
+    queryset = Conversation.objects.for_user(user).filter(expired_at__isnull=True)
+    queryset = ConversationListFilter(
+        data={
+            "isArchived": is_archived,
+            "tags": list(tags),
+            "pinned": pinned,
+            "projectId": project_id,
+        },
+        queryset=queryset,
+    ).qs
+    if search:
+        queryset = queryset.filter(pk__in=conversation_search_ids(user=user, search=search))
+    return queryset
