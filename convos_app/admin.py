@@ -30,7 +30,8 @@ from django.utils import timezone
 from chatcore.admin import EstimatedCountPaginator, InputFilter, OwnerEmailFilter
 from chatcore.errors import ApplicationError
 from chatcore.models import User
-from convos_app.models import Conversation
+from convos_app.models import Conversation, Project
+from convos_app.services.bulk import conversations_bulk
 from convos_app.services.conversations import conversation_archive
 from convos_app.services.delete import conversations_delete_by_pks
 from convos_app.services.exports import export_chunks
@@ -48,6 +49,15 @@ class TagNameFilter(InputFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
         value = (self.value() or "").strip()
         return queryset.filter(tag_links__tag__name=value) if value else None
+
+
+class ProjectNameFilter(InputFilter):
+    title = "project"
+    parameter_name = "project"
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
+        value = (self.value() or "").strip()
+        return queryset.filter(project__name__iexact=value) if value else None
 
 
 class ImportForm(forms.Form):
@@ -123,7 +133,9 @@ class ConversationAdmin(admin.ModelAdmin):
     list_filter = (
         OwnerEmailFilter,
         TagNameFilter,
+        ProjectNameFilter,
         "is_archived",
+        "pinned",
         "endpoint",
         "model",
         "created_at",
@@ -149,6 +161,9 @@ class ConversationAdmin(admin.ModelAdmin):
         "spec",
         "icon_url",
         "is_archived",
+        "archived_at",
+        "pinned",
+        "project",
         "is_temporary",
         "expired_at",
         "files",
@@ -159,6 +174,8 @@ class ConversationAdmin(admin.ModelAdmin):
     actions = (
         "archive_selected",
         "unarchive_selected",
+        "pin_selected",
+        "unpin_selected",
         "export_selected",
         "delete_selected_safely",
     )
@@ -199,6 +216,26 @@ class ConversationAdmin(admin.ModelAdmin):
     @admin.action(description="Unarchive selected conversations", permissions=["change"])
     def unarchive_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._archive(request, queryset, False)
+
+    def _bulk(self, request: HttpRequest, queryset: QuerySet, action: str) -> None:
+        """The API's bulk service, once per owner (it acts on one user's conversations)."""
+        by_owner: dict[int, list[str]] = defaultdict(list)
+        for user_pk, conversation_id in queryset.values_list("user_id", "conversation_id"):
+            by_owner[user_pk].append(conversation_id)
+        changed = 0
+        for user in User.objects.filter(pk__in=list(by_owner)):
+            changed += conversations_bulk(
+                user=user, action=action, conversation_ids=by_owner[user.pk]
+            ).changed
+        self.message_user(request, f"{action.title()}ned {changed} conversation(s).")
+
+    @admin.action(description="Pin selected conversations", permissions=["change"])
+    def pin_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._bulk(request, queryset, "pin")
+
+    @admin.action(description="Unpin selected conversations", permissions=["change"])
+    def unpin_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._bulk(request, queryset, "unpin")
 
     @admin.action(description="Export selected conversations (JSON)", permissions=["view"])
     def export_selected(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
@@ -322,3 +359,43 @@ class ConversationAdmin(admin.ModelAdmin):
             "form": form,
         }
         return TemplateResponse(request, "admin/convos_app/conversation/import.html", context)
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    """Read-only: projects belong to their owners; the counts are the trigger-kept columns."""
+
+    list_display = (
+        "name",
+        "owner",
+        "conversation_count",
+        "last_conversation_at",
+        "created_at",
+    )
+    list_select_related = ("user",)
+    list_filter = (OwnerEmailFilter,)
+    search_fields = ("name",)
+    ordering = ("-id",)
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    readonly_fields = (
+        "project_id",
+        "user",
+        "name",
+        "description",
+        "conversation_count",
+        "last_conversation_at",
+        "last_conversation_id",
+        "created_at",
+        "updated_at",
+    )
+
+    @admin.display(description="owner", ordering="user__email")
+    def owner(self, obj: Project) -> str:
+        return obj.user.email
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -28,6 +28,7 @@ CHANGELISTS = [
     "admin:messages_app_message_changelist",
     "admin:messages_app_contentpart_changelist",
     "admin:messages_app_feedback_changelist",
+    "admin:convos_app_project_changelist",
     "admin:tags_app_tag_changelist",
     "admin:tags_app_taggedconversation_changelist",
     "admin:chatcore_user_changelist",
