@@ -93,10 +93,11 @@ def parse_page_size(
     return min(int(text), maximum)
 
 
-def _sort_expression(field: str, nullable: bool) -> Expression | F:
-    if nullable:
-        return Coalesce(F(field), Value(""), output_field=CharField())
-    return F(field)
+def _sort_expression(field: str, null_as: Any) -> Expression | F:
+    if null_as is None:
+        return F(field)
+    output = DateTimeField() if isinstance(null_as, datetime) else CharField()
+    return Coalesce(F(field), Value(null_as, output_field=output), output_field=output)
 
 
 def _encode_value(value: Any) -> list[Any]:
@@ -184,17 +185,21 @@ def paginate_keyset(
     cursor: str | None,
     page_size: int,
     nullable: bool = False,
+    null_as: Any = None,
     next_extra: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> KeysetPage[T]:
     """One page of ``queryset`` ordered by (``sort_field``, id) and the cursor of the next.
 
     ``scope`` names the list (e.g. ``"convos"``) so a cursor from one list is refused by
-    another. ``nullable`` sorts NULLs as the empty string so they get a place in the order.
+    another. ``nullable`` sorts NULLs as the empty string so they get a place in the order;
+    ``null_as`` sorts them as that value instead (a datetime for a nullable timestamp).
     ``next_extra`` maps the incoming cursor's payload slot to the next cursor's (a page
     counter, say); the incoming one is returned as ``KeysetPage.extra``.
     A ``values()`` queryset works too: its rows must carry ``pk`` and ``sort_field``.
     """
-    sort = _sort_expression(sort_field, nullable)
+    if nullable and null_as is None:
+        null_as = ""
+    sort = _sort_expression(sort_field, null_as)
     qs = queryset.alias(**{SORT_ALIAS: sort})
     extra: dict[str, Any] = {}
     if cursor:
@@ -209,7 +214,7 @@ def paginate_keyset(
     if len(rows) > page_size:
         rows = rows[:page_size]
         last = rows[-1]
-        last_value = _value_of(last, sort_field, nullable)
+        last_value = _value_of(last, sort_field, null_as)
         next_cursor = encode_cursor(
             scope=scope,
             field=sort_field,
@@ -221,7 +226,7 @@ def paginate_keyset(
     return KeysetPage(items=rows, next_cursor=next_cursor, extra=extra)
 
 
-def _value_of(row: Model | dict[str, Any], field: str, nullable: bool) -> Any:
+def _value_of(row: Model | dict[str, Any], field: str, null_as: Any) -> Any:
     if isinstance(row, dict):
         # A ``values()`` page (a list that reads only the columns it shows).
         value = row[field]
@@ -229,6 +234,6 @@ def _value_of(row: Model | dict[str, Any], field: str, nullable: bool) -> Any:
         value: Any = row
         for part in field.split("__"):
             value = getattr(value, part)
-    if value is None and nullable:
-        return ""
+    if value is None and null_as is not None:
+        return null_as
     return value

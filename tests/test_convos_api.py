@@ -113,8 +113,8 @@ def test_list_filters_by_any_of_the_tags(auth_client, user):
 @pytest.mark.parametrize(
     ("query", "error"),
     [
-        ("sortBy=foo", "sortBy must be one of: updatedAt, createdAt, title"),
-        ("sortBy=password", "sortBy must be one of: updatedAt, createdAt, title"),
+        ("sortBy=foo", "sortBy must be one of: updatedAt, createdAt, title, archivedAt"),
+        ("sortBy=password", "sortBy must be one of: updatedAt, createdAt, title, archivedAt"),
         ("sortDirection=up", "sortDirection must be one of: asc, desc"),
         ("limit=0", "limit must be a positive integer"),
         ("limit=abc", "limit must be a positive integer"),
@@ -214,6 +214,10 @@ def test_list_and_get_items_are_the_whole_item_shape(auth_client, user):
         "spec": None,
         "iconURL": None,
         "isArchived": False,
+        "archivedAt": None,
+        "pinned": False,
+        "projectId": None,
+        "chatProjectId": None,
         "isTemporary": False,
         "expiredAt": None,
         "files": [{"file_id": "f1"}],

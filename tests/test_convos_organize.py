@@ -228,3 +228,68 @@ def test_bulk_refuses_bad_input(auth_client, user, body, error):
     assert r.status_code == 400, r.json()
     assert error in r.json()["error"]
     assert Conversation.objects.get(pk=convo.pk).pinned is False
+
+
+# --- Keyset over every sort and filter ------------------------------------------------------
+@pytest.mark.parametrize("sort_by", ["updatedAt", "createdAt", "title", "archivedAt"])
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"pinned": "true"},
+        {"projectId": "P"},
+        {"projectId": "unassigned"},
+        {"isArchived": "true"},
+    ],
+)
+def test_cursor_pages_lose_and_repeat_nothing_when_sort_values_tie(
+    auth_client, user, sort_by, direction, query
+):
+    work = Project.objects.create(
+        user=user, name="Work", created_at=timezone.now(), updated_at=timezone.now()
+    )
+    same = timezone.now() - timedelta(days=1)
+    convos = [
+        ConversationFactory(
+            user=user,
+            title="Same",
+            created_at=same,
+            updated_at=same,
+            pinned=i % 2 == 0,
+            is_archived=i % 3 == 0,
+            archived_at=same if i % 3 == 0 and i % 2 else None,
+            project=work if i % 4 else None,
+        )
+        for i in range(13)
+    ]
+    params = dict(query)
+    if params.get("projectId") == "P":
+        params["projectId"] = work.project_id
+    expected = Conversation.objects.filter(
+        user=user,
+        is_archived=params.get("isArchived") == "true",
+        **({"pinned": True} if "pinned" in params else {}),
+        **(
+            {"project__isnull": True}
+            if params.get("projectId") == "unassigned"
+            else {"project": work}
+            if "projectId" in params
+            else {}
+        ),
+    )
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = {**params, "limit": 2, "sortBy": sort_by, "sortDirection": direction}
+        if cursor:
+            page["cursor"] = cursor
+        r = auth_client.get("/api/convos", page)
+        assert r.status_code == 200, r.json()
+        seen += [c["conversationId"] for c in r.json()["conversations"]]
+        cursor = r.json()["nextCursor"]
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen))
+    assert set(seen) == {c.conversation_id for c in expected}
+    del convos

@@ -226,3 +226,12 @@ def test_user_deletion_takes_projects_with_it(user):
     )
     user.delete()
     assert not Project.objects.exists()
+
+
+def test_listing_by_another_users_project_matches_nothing(auth_client, other_client, user):
+    theirs = _project(other_client, "Theirs")
+    ConversationFactory(user=user)
+    r = auth_client.get("/api/convos", {"projectId": theirs["_id"]})
+    assert r.status_code == 200
+    assert r.json()["conversations"] == []
+    assert auth_client.get("/api/convos", {"projectId": "no-such"}).json()["conversations"] == []

@@ -6,11 +6,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypedDict
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import OuterRef, QuerySet
+from django.db.models import F, OuterRef, QuerySet
 
 from chatcore.errors import ConversationNotFound, InvalidCursor, InvalidInput
 from chatcore.models import User
@@ -20,7 +20,15 @@ from convos_app.models import Conversation
 from convos_app.search import conversation_search_pks
 from tags_app.models import TaggedConversation
 
-SORT_FIELDS = {"updatedAt": "updated_at", "createdAt": "created_at", "title": "title"}
+SORT_FIELDS = {
+    "updatedAt": "updated_at",
+    "createdAt": "created_at",
+    "title": "title",
+    "archivedAt": "archived_at",
+}
+# Sorting by ``archivedAt`` puts conversations without the stamp (not archived) first when
+# ascending, last when descending: their NULL sorts as the earliest possible time.
+NULL_SORT_VALUES = {"archived_at": datetime(1, 1, 1, tzinfo=UTC)}
 SORT_DIRECTIONS = ("asc", "desc")
 LIST_SCOPE = "convos"
 
@@ -41,6 +49,8 @@ ITEM_COLUMNS = (
     "spec",
     "icon_url",
     "is_archived",
+    "archived_at",
+    "pinned",
     "is_temporary",
     "expired_at",
     "files",
@@ -48,6 +58,8 @@ ITEM_COLUMNS = (
     "created_at",
     "updated_at",
 )
+# The project's public id, read through the (nullable) foreign key: one LEFT JOIN on its pk.
+PROJECT_PUBLIC_ID = F("project__project_id")
 
 
 class ConversationRow(TypedDict):
@@ -65,6 +77,9 @@ class ConversationRow(TypedDict):
     spec: str | None
     icon_url: str | None
     is_archived: bool
+    archived_at: datetime | None
+    pinned: bool
+    project_public_id: str | None
     is_temporary: bool
     expired_at: datetime | None
     files: Any
@@ -90,12 +105,14 @@ def tag_names_subquery() -> ArraySubquery:
 
 def with_tag_names(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
     """Annotate ``tag_names`` on model instances (the write paths answer a whole item too)."""
-    return queryset.annotate(tag_names=tag_names_subquery())
+    return queryset.annotate(tag_names=tag_names_subquery(), project_public_id=PROJECT_PUBLIC_ID)
 
 
 def conversation_rows(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
     """``queryset`` as ``ConversationRow`` dicts: only the item's columns, no model instances."""
-    return queryset.values(*ITEM_COLUMNS, tag_names=tag_names_subquery())
+    return queryset.values(
+        *ITEM_COLUMNS, tag_names=tag_names_subquery(), project_public_id=PROJECT_PUBLIC_ID
+    )
 
 
 def conversation_row_for_user(*, user: User, conversation_id: str) -> ConversationRow:
@@ -153,6 +170,8 @@ def conversation_list_for_user(
     is_archived: bool = False,
     tags: Sequence[str] = (),
     search: str | None = None,
+    pinned: bool | None = None,
+    project_id: str | None = None,
     sort_by: str = "updatedAt",
     sort_direction: str = "desc",
 ) -> ConversationPage:
@@ -165,13 +184,14 @@ def conversation_list_for_user(
     """
     if sort_by not in SORT_FIELDS or sort_direction not in SORT_DIRECTIONS:
         raise InvalidInput("sortBy or sortDirection is not allowed")
-    # Temporary chats (the ones with an expiry) are never listed.
-    queryset = Conversation.objects.for_user(user).filter(expired_at__isnull=True)
-    queryset = ConversationListFilter(
-        data={"isArchived": is_archived, "tags": list(tags)}, queryset=queryset
-    ).qs
-    if search:
-        queryset = queryset.filter(pk__in=conversation_search_ids(user=user, search=search))
+    queryset = conversation_filter_queryset(
+        user=user,
+        is_archived=is_archived,
+        tags=tags,
+        search=search,
+        pinned=pinned,
+        project_id=project_id,
+    )
     pages: list[int] = []
 
     def next_extra(extra: dict[str, Any]) -> dict[str, Any]:
@@ -189,6 +209,7 @@ def conversation_list_for_user(
         descending=sort_direction == "desc",
         cursor=cursor,
         page_size=limit,
+        null_as=NULL_SORT_VALUES.get(SORT_FIELDS[sort_by]),
         next_extra=next_extra,
     )
     page_number = _page_number(page.extra)

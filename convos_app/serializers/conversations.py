@@ -15,6 +15,7 @@ from rest_framework import serializers
 from chatcore.serializers import (
     BodySerializer,
     PageSizeField,
+    PublicIdField,
     QueryBooleanField,
     StrictBooleanField,
     StrictCharField,
@@ -53,6 +54,10 @@ class ConversationListQuerySerializer(serializers.Serializer):
     search = StrictCharField(
         required=False, allow_blank=True, error_messages=messages_for("search")
     )
+    pinned = QueryBooleanField(
+        required=False, error_messages={"invalid": "pinned must be true or false"}
+    )
+    projectId = PublicIdField(required=False, error_messages=messages_for("projectId"))
     sortBy = serializers.ChoiceField(
         choices=list(SORT_FIELDS),
         required=False,
@@ -80,6 +85,8 @@ class ConversationListQuerySerializer(serializers.Serializer):
             "is_archived": attrs.get("isArchived", False),
             "tags": [tag for tag in tags if tag],
             "search": attrs.get("search") or None,
+            "pinned": attrs.get("pinned"),
+            "project_id": attrs.get("projectId") or None,
             "sort_by": attrs.get("sortBy", "updatedAt"),
             "sort_direction": attrs.get("sortDirection", "desc"),
         }
@@ -194,6 +201,10 @@ def conversation_item(row: Mapping[str, Any]) -> dict[str, Any]:
         "spec": row["spec"],
         "iconURL": row["icon_url"],
         "isArchived": row["is_archived"],
+        "archivedAt": utc_iso(row["archived_at"]),
+        "pinned": row["pinned"],
+        "projectId": row["project_public_id"],
+        "chatProjectId": row["project_public_id"],
         "isTemporary": row["is_temporary"],
         "expiredAt": utc_iso(row["expired_at"]),
         "files": row["files"],
@@ -234,6 +245,12 @@ class ConversationSerializer(serializers.ModelSerializer):
     endpointType = serializers.CharField(source="endpoint_type", allow_null=True)
     iconURL = serializers.CharField(source="icon_url", allow_null=True)
     isArchived = serializers.BooleanField(source="is_archived")
+    archivedAt = serializers.DateTimeField(source="archived_at", allow_null=True)
+    pinned = serializers.BooleanField()
+    projectId = serializers.CharField(allow_null=True, help_text="The project's public id")
+    chatProjectId = serializers.CharField(
+        allow_null=True, help_text="The same id under the name LibreChat's client reads"
+    )
     isTemporary = serializers.BooleanField(source="is_temporary")
     expiredAt = serializers.DateTimeField(source="expired_at", allow_null=True)
     tags = serializers.ListField(child=serializers.CharField(), source="tag_names")
@@ -254,6 +271,10 @@ class ConversationSerializer(serializers.ModelSerializer):
             "spec",
             "iconURL",
             "isArchived",
+            "archivedAt",
+            "pinned",
+            "projectId",
+            "chatProjectId",
             "isTemporary",
             "expiredAt",
             "files",
@@ -265,6 +286,10 @@ class ConversationSerializer(serializers.ModelSerializer):
     def to_representation(self, instance: Conversation) -> dict[str, Any]:
         row = {column: getattr(instance, column) for column in ITEM_COLUMNS}
         row["tag_names"] = getattr(instance, "tag_names", None)
+        if hasattr(instance, "project_public_id"):
+            row["project_public_id"] = instance.project_public_id
+        else:  # a write path's fresh instance, not read through the selectors
+            row["project_public_id"] = instance.project.project_id if instance.project_id else None
         return conversation_item(row)
 
 

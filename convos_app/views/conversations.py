@@ -46,6 +46,10 @@ LIST_PARAMETERS = [
     OpenApiParameter("isArchived", bool, description="true: archived only (default false)"),
     OpenApiParameter("tags", str, many=True, description="Any of these tags"),
     OpenApiParameter("search", str, description="Title or message text"),
+    OpenApiParameter("pinned", bool, description="true: pinned only; false: unpinned only"),
+    OpenApiParameter(
+        "projectId", str, description="A project's id, or 'unassigned' (in no project)"
+    ),
     OpenApiParameter("sortBy", str, enum=list(selectors.SORT_FIELDS)),
     OpenApiParameter("sortDirection", str, enum=list(selectors.SORT_DIRECTIONS)),
 ]
