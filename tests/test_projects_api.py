@@ -235,3 +235,29 @@ def test_listing_by_another_users_project_matches_nothing(auth_client, other_cli
     assert r.status_code == 200
     assert r.json()["conversations"] == []
     assert auth_client.get("/api/convos", {"projectId": "no-such"}).json()["conversations"] == []
+
+
+def test_fork_and_duplicate_land_in_the_same_project_and_count(auth_client, user):
+    work = _project(auth_client, "Work")
+    convo = ConversationFactory(user=user)
+    messages = message_chain(convo, 2)
+    _assign(auth_client, convo.conversation_id, work["_id"])
+    auth_client.post(
+        "/api/convos/pin",
+        {"arg": {"conversationId": convo.conversation_id, "pinned": True}},
+        format="json",
+    )
+    r = auth_client.post(
+        "/api/convos/duplicate", {"conversationId": convo.conversation_id}, format="json"
+    )
+    assert r.status_code == 201, r.json()
+    assert r.json()["conversation"]["projectId"] == work["_id"]
+    assert r.json()["conversation"]["pinned"] is False
+    r = auth_client.post(
+        "/api/convos/fork",
+        {"conversationId": convo.conversation_id, "messageId": messages[-1].message_id},
+        format="json",
+    )
+    assert r.status_code == 200, r.json()
+    assert _counts(work["_id"])[0] == 3
+    assert _counts(work["_id"])[1] == r.json()["conversation"]["conversationId"]

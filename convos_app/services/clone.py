@@ -33,7 +33,18 @@ BATCH_SIZE = 1_000
 ONE_MS = timedelta(milliseconds=1)
 
 # Conversation columns that are not copied as they are.
-_CONVERSATION_SKIP = {"id", "user", "conversation_id", "title", "created_at", "updated_at"}
+# A copy is not pinned (pinning is the user's choice about that one conversation); it stays in
+# the source's project only when the copy is the same user's (docs/api-behaviour.md#projects).
+_CONVERSATION_SKIP = {
+    "id",
+    "user",
+    "conversation_id",
+    "title",
+    "created_at",
+    "updated_at",
+    "pinned",
+    "project",
+}
 # Message columns set by the copy itself.
 _MESSAGE_SKIP = {"id", "user", "conversation", "message_id", "parent_message_id", "created_at"}
 
@@ -64,6 +75,7 @@ def _new_conversation(*, user: User, source: Conversation, title: str) -> Conver
     values["settings"] = dict(source.settings or {})
     values["endpoint"] = source.endpoint or DEFAULT_ENDPOINT
     values["model"] = source.model or DEFAULT_MODEL
+    values["project_id"] = source.project_id if source.user_id == user.pk else None
     return Conversation.objects.create(
         user=user,
         conversation_id=new_public_id(),

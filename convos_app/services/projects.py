@@ -12,11 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from chatcore.errors import Conflict
 from chatcore.models import User
-from convos_app.models import Conversation, Project
+from convos_app.models import PROJECT_NAME_MAX_LENGTH, Conversation, Project
 
 PROJECT_NAME_TAKEN = "A project with this name already exists"
 
@@ -108,3 +109,32 @@ def conversation_assign_project(
     return ProjectAssignment(
         conversation=conversation, previous_project_id=previous, project_id=project_id
     )
+
+
+def projects_by_name(*, user: User, names: Iterable[object]) -> dict[str, Project]:
+    """The user's projects for these names (any case), creating the missing ones: an import
+    files conversations into the importer's own project of that name
+    (docs/api-behaviour.md#projects). Keys are the cleaned names as given; unusable names
+    (not a string, empty) are left out. Call inside the import's transaction."""
+    cleaned = {
+        str(name).strip()[:PROJECT_NAME_MAX_LENGTH].strip()
+        for name in names
+        if isinstance(name, str) and name.strip()
+    }
+    if not cleaned:
+        return {}
+    existing = {
+        project.name.lower(): project
+        for project in Project.objects.annotate(lower=Lower("name")).filter(
+            user=user, lower__in=[name.lower() for name in cleaned]
+        )
+    }
+    found: dict[str, Project] = {}
+    for name in sorted(cleaned):
+        project = existing.get(name.lower())
+        if project is None:
+            now = timezone.now()
+            project = Project.objects.create(user=user, name=name, created_at=now, updated_at=now)
+            existing[name.lower()] = project
+        found[name] = project
+    return found

@@ -1,7 +1,8 @@
 """The JSON export: LibreChat's export format (``recursive: true``, nested ``messagesTree``).
 
 chatcore's importer (and LibreChat's) reads it back. To make the round trip lossless it also
-carries ``createdAt``, ``updatedAt``, ``isArchived`` and ``tags`` at the top level, every
+carries ``createdAt``, ``updatedAt``, ``isArchived``, ``archivedAt``, ``pinned``, ``project`` (the
+project's name) and ``tags`` at the top level, every
 message column, the content parts as stored and the feedback. The tree is written iteratively
 from the walker's depth-first order: a 10 000-message chain nests 10 000 levels deep, more than
 ``json.dumps`` recursion allows.
@@ -97,6 +98,9 @@ def conversation_header(loaded: LoadedConversation) -> dict[str, Any]:
         "createdAt": iso(convo.created_at),
         "updatedAt": iso(convo.updated_at),
         "isArchived": convo.is_archived,
+        "archivedAt": iso(convo.archived_at) if convo.archived_at else None,
+        "pinned": convo.pinned,
+        "project": loaded.project_name,
         "tags": loaded.tags,
         "options": options,
     }

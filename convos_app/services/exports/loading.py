@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from django.db.models import QuerySet
 
-from convos_app.models import Conversation
+from convos_app.models import Conversation, Project
 from messages_app.models import ContentPart, Feedback, Message
 from messages_app.trees import Forest, TreeNode, forest
 from tags_app.models import TaggedConversation
@@ -40,6 +40,7 @@ class LoadedConversation:
     messages: list[Message]  # ascending (created_at, id)
     parts: dict[int, list[ContentPart]]
     feedback: dict[int, Feedback]
+    project_name: str | None = None
 
     def nodes(self) -> list[TreeNode]:
         return [TreeNode(m.message_id, m.parent_message_id) for m in self.messages]
@@ -81,8 +82,17 @@ def _load_chunk(conversations: list[Conversation]) -> list[LoadedConversation]:
     ):
         parts[part.message_id].append(part)
     feedback = {f.message_id: f for f in Feedback.objects.filter(message_id__in=message_pks)}
+    project_pks = {c.project_id for c in conversations if c.project_id}
+    projects = (
+        dict(Project.objects.filter(pk__in=project_pks).values_list("pk", "name"))
+        if project_pks
+        else {}
+    )
     return [
-        LoadedConversation(c, tags[c.pk], messages[c.pk], parts, feedback) for c in conversations
+        LoadedConversation(
+            c, tags[c.pk], messages[c.pk], parts, feedback, projects.get(c.project_id)
+        )
+        for c in conversations
     ]
 
 

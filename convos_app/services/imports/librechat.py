@@ -28,6 +28,7 @@ from .records import (
     SkipConversation,
     enforce_parent_order,
     from_iso,
+    project_name_clean,
 )
 
 DEFAULT_ENDPOINT = "openAI"
@@ -239,6 +240,10 @@ def convert(raw: Any, *, now: Any) -> ImportedConversation:
         columns[column] = _short_str(value, limit, key)
     archived = raw.get("isArchived", options.get("isArchived"))
     columns["is_archived"] = archived is True
+    if columns["is_archived"]:
+        columns["archived_at"] = from_iso(raw.get("archivedAt")) or updated
+    columns["pinned"] = raw.get("pinned", options.get("pinned")) is True
+    project = raw.get("project")
     if isinstance(options.get("files"), list):
         columns["files"] = options["files"]
     tags = raw.get("tags", options.get("tags"))
@@ -252,4 +257,5 @@ def convert(raw: Any, *, now: Any) -> ImportedConversation:
         settings=settings,
         columns=columns,
         tags=[t for t in tags if isinstance(t, str) and t] if isinstance(tags, list) else [],
+        project=project_name_clean(project),
     )

@@ -17,6 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from chatcore.models import NO_PARENT
+from chatcore.validators import text_problem
+from convos_app.models import PROJECT_NAME_MAX_LENGTH
 from messages_app.trees import TreeNode, topological_order
 
 DEFAULT_CONVERSATION_MODEL = "gpt-4o-mini"
@@ -70,6 +72,7 @@ class ImportedConversation:
     settings: dict[str, Any] = field(default_factory=dict)
     columns: dict[str, Any] = field(default_factory=dict)  # other Conversation columns
     tags: list[str] = field(default_factory=list)
+    project: str | None = None  # the project's name (chatcore's own exports carry it)
 
 
 # --- helpers shared by the converters ------------------------------------------------------------
@@ -126,3 +129,11 @@ def enforce_parent_order(messages: Iterable[ImportedMessage]) -> None:
     for message in items:
         if message.updated_at is None or message.updated_at < message.created_at:
             message.updated_at = message.created_at
+
+
+def project_name_clean(value: Any) -> str | None:
+    """A project name from a file: trimmed and cut to the column, or None when unusable."""
+    if not isinstance(value, str):
+        return None
+    name = value.strip()[:PROJECT_NAME_MAX_LENGTH].strip()
+    return name if name and text_problem(name) is None else None

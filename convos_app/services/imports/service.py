@@ -28,7 +28,8 @@ from django.utils import timezone
 from chatcore.errors import InvalidInput
 from chatcore.models import NO_PARENT, User, new_public_id
 from chatcore.validators import json_value_problem
-from convos_app.models import Conversation
+from convos_app.models import Conversation, Project
+from convos_app.services.projects import projects_by_name
 from messages_app.models import ContentPart, Feedback, Message
 from messages_app.rows import content_part_rows, message_row
 from messages_app.trees import TreeNode, topological_order
@@ -96,9 +97,11 @@ class _Writer:
     messages: int = 0
     public_ids: list[str] = field(default_factory=list)
     tags: dict[int, list[str]] = field(default_factory=dict)  # conversation pk -> its labels
+    projects: dict[str, Project] = field(default_factory=dict)  # project name -> the user's
 
     def add(self, source: ImportedConversation) -> None:
         conversation = Conversation(
+            project=self._project(source.project) if source.project else None,
             user=self.user,
             conversation_id=new_public_id(),
             title=source.title,
@@ -113,6 +116,12 @@ class _Writer:
         self.pending_messages += len(source.messages) + 1
         if self.pending_messages >= self.batch_messages:
             self.flush()
+
+    def _project(self, name: str) -> Project | None:
+        """The importer's project of that (cleaned) name, created once per file if missing."""
+        if name not in self.projects:
+            self.projects.update(projects_by_name(user=self.user, names=[name]))
+        return self.projects.get(name)
 
     def flush(self) -> None:
         if not self.pending:
