@@ -200,6 +200,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 8 * 1024 * 
 CHATCORE_MAX_TEXT_CHARS = env_int("CHATCORE_MAX_TEXT_CHARS", 2 * 1024 * 1024)
 CHATCORE_MAX_JSON_DEPTH = env_int("CHATCORE_MAX_JSON_DEPTH", 100)
 
+# --- Shared links (docs/api-behaviour.md#shared-links) --------------------------------------------
+SHARE_ENABLED = env_bool("SHARE_ENABLED", True)
+# Off by default: reading a share needs a login unless this is on.
+SHARE_PUBLIC = env_bool("SHARE_PUBLIC", False)
+
 # --- Search (docs/architecture.md#search-engine) --------------------------------------------------
 # Default: chatcore's PostgreSQL full-text backend, indexed inside each write's transaction.
 # SEARCH_ENGINE=opensearch switches to django-haystack-opensearch with after-commit updates.
