@@ -679,3 +679,19 @@ def test_deleting_the_user_account_deletes_their_links(user, auth_client):
     r = reader.get(f"/api/share/{share_id}")
     assert (r.status_code, r.json()) == (404, NOT_FOUND)
     assert SharedMessage.objects.count() == 0
+
+
+# --- the conversation list -----------------------------------------------------------------------
+def test_conversation_list_items_carry_is_shared(user, auth_client):
+    shared, _ = branched(user, title="Shared one")
+    revoked, _ = branched(user, title="Revoked one")
+    branched(user, title="Never shared")
+    publish(auth_client, shared)
+    gone = publish(auth_client, revoked)["shareId"]
+    assert auth_client.delete(f"/api/share/{gone}").status_code == 200
+
+    r = auth_client.get("/api/convos")
+
+    assert r.status_code == 200, r.json()
+    flags = {c["title"]: c["isShared"] for c in r.json()["conversations"]}
+    assert flags == {"Shared one": True, "Revoked one": False, "Never shared": False}

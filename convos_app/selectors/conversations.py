@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from chatcore.errors import InvalidCursor, InvalidInput
 from chatcore.models import User
 from chatcore.pagination import paginate_keyset
 from convos_app.filters import ConversationListFilter
-from convos_app.models import Conversation
+from convos_app.models import Conversation, SharedLink
 from convos_app.search import conversation_search_pks
 from tags_app.models import TaggedConversation
 
@@ -94,6 +94,10 @@ def conversation_list_for_user(
     if search:
         queryset = queryset.filter(pk__in=conversation_search_ids(user=user, search=search))
     total = queryset.count()
+    # isShared: a live shared link exists (docs/api-behaviour.md#shared-links).
+    queryset = queryset.annotate(
+        is_shared=Exists(SharedLink.objects.live().filter(conversation=OuterRef("pk")))
+    )
     page = paginate_keyset(
         with_tag_names(queryset),
         scope=LIST_SCOPE,

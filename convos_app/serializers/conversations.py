@@ -162,6 +162,8 @@ class ConversationSerializer(serializers.ModelSerializer):
     isTemporary = serializers.BooleanField(source="is_temporary")
     expiredAt = serializers.DateTimeField(source="expired_at", allow_null=True)
     tags = serializers.ListField(child=serializers.CharField(), source="tag_names")
+    # List items only (the list selector annotates it): a live shared link exists.
+    isShared = serializers.BooleanField(source="is_shared", required=False)
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
 
@@ -183,6 +185,7 @@ class ConversationSerializer(serializers.ModelSerializer):
             "expiredAt",
             "files",
             "tags",
+            "isShared",
             "createdAt",
             "updatedAt",
         ]
