@@ -8,12 +8,20 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from chatcore.models import NO_PARENT
 from convos_app.models import Conversation, SharedLink, SharedMessage
-from convos_app.services.shares import SHARE_ID_BYTES, new_share_id
+from convos_app.services.shares import (
+    SHARE_ID_BYTES,
+    new_share_id,
+    shared_link_create,
+    shared_link_fork,
+    shared_link_update,
+)
 from messages_app.models import Feedback, Message
 from tests.conftest import bearer_client
 from tests.factories import (
@@ -22,6 +30,7 @@ from tests.factories import (
     FeedbackFactory,
     MessageFactory,
     UserFactory,
+    message_chain,
 )
 
 pytestmark = pytest.mark.django_db
@@ -695,3 +704,27 @@ def test_conversation_list_items_carry_is_shared(user, auth_client):
     assert r.status_code == 200, r.json()
     flags = {c["title"]: c["isShared"] for c in r.json()["conversations"]}
     assert flags == {"Shared one": True, "Revoked one": False, "Never shared": False}
+
+
+# --- cost --------------------------------------------------------------------------------------
+def _queries_for(user, size):
+    convo = ConversationFactory(user=user)
+    for message in message_chain(convo, size)[::3]:
+        ContentPartFactory(message=message, index=0)
+    with CaptureQueriesContext(connection) as publishing:
+        link, _ = shared_link_create(user=user, conversation_id=convo.conversation_id)
+    with CaptureQueriesContext(connection) as republishing:
+        shared_link_update(user=user, share_id=link.share_id)
+    with CaptureQueriesContext(connection) as forking:
+        copy = shared_link_fork(user=UserFactory(), share_id=link.share_id)
+    assert len(copy.messages) == size
+    return len(publishing), len(republishing), len(forking)
+
+
+def test_publish_republish_and_fork_cost_the_same_queries_at_any_size(user):
+    small = _queries_for(user, 6)
+    large = _queries_for(user, 600)
+
+    assert small == large
+    publish_queries, republish_queries, fork_queries = large
+    assert publish_queries <= 12 and republish_queries <= 14 and fork_queries <= 25, large
