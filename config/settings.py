@@ -194,6 +194,11 @@ CONVERSATION_IMPORT_RATES = {
     "user": (env_int("IMPORT_USER_MAX", 50), env_int("IMPORT_USER_WINDOW", 15) * 60),
     "ip": (env_int("IMPORT_IP_MAX", 100), env_int("IMPORT_IP_WINDOW", 15) * 60),
 }
+# Publishing and re-publishing shared links, per user and per client IP (env windows in minutes).
+SHARE_PUBLISH_RATES = {
+    "user": (env_int("SHARE_USER_MAX", 30), env_int("SHARE_USER_WINDOW", 1) * 60),
+    "ip": (env_int("SHARE_IP_MAX", 100), env_int("SHARE_IP_WINDOW", 1) * 60),
+}
 
 # --- Limits (docs/api-behaviour.md#input-limits) --------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 8 * 1024 * 1024)

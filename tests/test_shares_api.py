@@ -728,3 +728,23 @@ def test_publish_republish_and_fork_cost_the_same_queries_at_any_size(user):
     assert small == large
     publish_queries, republish_queries, fork_queries = large
     assert publish_queries <= 12 and republish_queries <= 14 and fork_queries <= 25, large
+
+
+@override_settings(SHARE_PUBLISH_RATES={"user": (3, 60), "ip": (100, 60)})
+def test_publishing_and_republishing_share_one_rate_limit_per_user(user, auth_client):
+    convo, rows = branched(user)
+    share_id = publish(auth_client, convo)["shareId"]
+    publish(auth_client, convo, targetMessageId=rows["a1"].message_id)
+    assert auth_client.patch(f"/api/share/{share_id}", {}, format="json").status_code == 200
+
+    r = auth_client.post(f"/api/share/{convo.conversation_id}", {}, format="json")
+
+    assert r.status_code == 429
+    assert r.json() == {"error": "Too many shared link requests. Try again later"}
+    assert 1 <= int(r["Retry-After"]) <= 60
+    # reads, lists and revokes are not counted, and another user has a budget of their own
+    assert auth_client.get(f"/api/share/{share_id}").status_code == 200
+    assert auth_client.delete(f"/api/share/{share_id}").status_code == 200
+    other, _ = branched(UserFactory())
+    r = bearer_client(other.user).post(f"/api/share/{other.conversation_id}", {}, format="json")
+    assert r.status_code == 201

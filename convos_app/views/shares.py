@@ -21,7 +21,12 @@ from rest_framework.response import Response
 from chatcore.errors import Forbidden
 from chatcore.schema import ERROR
 from chatcore.serializers import validated
-from chatcore.throttles import ConversationForkIPThrottle, ConversationForkUserThrottle
+from chatcore.throttles import (
+    ConversationForkIPThrottle,
+    ConversationForkUserThrottle,
+    SharePublishIPThrottle,
+    SharePublishUserThrottle,
+)
 from chatcore.viewsets import ApiViewSet
 from convos_app.selectors import shares as selectors
 from convos_app.serializers.conversations import ConversationCopyResponseSerializer
@@ -96,6 +101,12 @@ class SharedLinkViewSet(ShareHeadersMixin, ApiViewSet):
             return [SharingEnabled(), CanReadShares()]
         return super().get_permissions()
 
+    def get_throttles(self) -> list[Any]:
+        """Publishing and re-publishing copy the conversation: their own per-user/IP budget."""
+        if self.action in {"create", "update"}:
+            return [SharePublishUserThrottle(), SharePublishIPThrottle()]
+        return super().get_throttles()
+
     @extend_schema(
         description="The caller's links, one keyset page.",
         parameters=LIST_PARAMETERS,
@@ -126,6 +137,7 @@ class SharedLinkViewSet(ShareHeadersMixin, ApiViewSet):
             200: SharedLinkResponseSerializer,
             400: ERROR,
             404: ERROR,
+            429: ERROR,
         },
     )
     def create(self, request: Request, key: str) -> Response:
@@ -153,7 +165,13 @@ class SharedLinkViewSet(ShareHeadersMixin, ApiViewSet):
         operation_id="share_republish",
         description="Re-publish the snapshot from the conversation as it is now, same shareId.",
         request=SharedLinkUpdateInputSerializer,
-        responses={200: SharedLinkResponseSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
+        responses={
+            200: SharedLinkResponseSerializer,
+            400: ERROR,
+            404: ERROR,
+            409: ERROR,
+            429: ERROR,
+        },
     )
     def update(self, request: Request, key: str) -> Response:
         body = validated(SharedLinkUpdateInputSerializer, request.data)
