@@ -5,6 +5,7 @@ ownership and cascades."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from chatcore.models import NO_PARENT
 from convos_app.models import Conversation, SharedLink, SharedMessage
+from convos_app.services.delete import conversations_delete_by_pks
 from convos_app.services.shares import (
     SHARE_ID_BYTES,
     new_share_id,
@@ -347,6 +349,18 @@ def test_revoked_expired_and_never_existing_ids_answer_identically(user, auth_cl
     ]
 
     assert all(answer == answers[0] for answer in answers), answers
+    # and the well-formed ones take the same path: the same single lookup
+    lookups = []
+    for share_id in (revoked, expired, new_share_id()):
+        with CaptureQueriesContext(connection) as queries:
+            reader.get(f"/api/share/{share_id}")
+        lookups.append(
+            [
+                re.sub(r"'\d{4}-\d\d-\d\d[^']*'", "NOW", q["sql"].replace(share_id, "?"))
+                for q in queries.captured_queries
+            ]
+        )
+    assert lookups[0] == lookups[1] == lookups[2]
     status, content, headers = answers[0]
     assert status == 404
     assert json.loads(content) == NOT_FOUND
@@ -676,6 +690,23 @@ def test_deleting_conversations_deletes_their_links(user, auth_client):
         r = auth_client.get(f"/api/share/{share_id}")
         assert (r.status_code, r.json()) == (404, NOT_FOUND)
     assert SharedLink.objects.count() == 0 and SharedMessage.objects.count() == 0
+
+
+def test_bulk_deletes_by_staff_and_the_chats_api_delete_their_links(user, auth_client):
+    by_staff, _ = branched(user)
+    chat, _ = branched(user)
+    kept, _ = branched(user)
+    links = [publish(auth_client, convo)["shareId"] for convo in (by_staff, chat, kept)]
+
+    conversations_delete_by_pks(conversation_pks=[by_staff.pk])
+    r = auth_client.delete(f"/api/chats/{chat.conversation_id}")
+
+    assert r.status_code in (200, 204), r.content
+    assert [auth_client.get(f"/api/share/{share_id}").status_code for share_id in links] == [
+        404,
+        404,
+        200,
+    ]
 
 
 def test_deleting_the_user_account_deletes_their_links(user, auth_client):

@@ -62,6 +62,12 @@ LIST_PARAMETERS = [
 ]
 
 
+CONVERSATION_KEY = OpenApiParameter(
+    "key", str, OpenApiParameter.PATH, description="The conversationId to publish"
+)
+SHARE_KEY = OpenApiParameter("key", str, OpenApiParameter.PATH, description="The shareId")
+
+
 class SharingEnabled(BasePermission):
     """``SHARE_ENABLED=0`` switches every share route off with one 403."""
 
@@ -129,6 +135,7 @@ class SharedLinkViewSet(ShareHeadersMixin, ApiViewSet):
 
     @extend_schema(
         operation_id="share_publish",
+        parameters=[CONVERSATION_KEY],
         description="Publish the conversation named by the path (the segment is a "
         "conversationId here); 201 for a new link, 200 with the existing one.",
         request=SharedLinkCreateInputSerializer,
@@ -153,6 +160,7 @@ class SharedLinkViewSet(ShareHeadersMixin, ApiViewSet):
 
     @extend_schema(
         operation_id="share_read",
+        parameters=[SHARE_KEY],
         description="A link's snapshot, anonymized; any signed-in user (anyone with "
         "SHARE_PUBLIC=1). Missing, revoked and expired ids answer the same 404.",
         responses={200: SharedSnapshotSerializer, 401: ERROR, 404: ERROR},
@@ -163,6 +171,7 @@ class SharedLinkViewSet(ShareHeadersMixin, ApiViewSet):
 
     @extend_schema(
         operation_id="share_republish",
+        parameters=[SHARE_KEY],
         description="Re-publish the snapshot from the conversation as it is now, same shareId.",
         request=SharedLinkUpdateInputSerializer,
         responses={
@@ -185,6 +194,7 @@ class SharedLinkViewSet(ShareHeadersMixin, ApiViewSet):
 
     @extend_schema(
         operation_id="share_revoke",
+        parameters=[SHARE_KEY],
         description="Revoke the link: from then on its id answers 404.",
         responses={200: SharedLinkDeleteResponseSerializer, 404: ERROR},
     )
