@@ -66,15 +66,19 @@ def shared_part(payload: Mapping[str, Any]) -> dict[str, str] | None:
     return {"type": kind, kind: part_text(payload)}
 
 
-def _parts_by_message(messages: Iterable[Message]) -> dict[int, list[dict[str, Any]]]:
-    pks = [row.pk for row in messages]
+def _parts_by_message(
+    conversation: Conversation, messages: Iterable[Message]
+) -> dict[int, list[dict[str, Any]]]:
+    """The shared parts of the chosen messages, by message pk (one query, joined on the
+    conversation rather than an ``IN`` list as long as the conversation)."""
+    chosen = {row.pk for row in messages}
     parts: dict[int, list[dict[str, Any]]] = {}
     for message_pk, payload in (
-        ContentPart.objects.filter(message_id__in=pks)
+        ContentPart.objects.filter(message__conversation=conversation)
         .order_by("message_id", "index")
         .values_list("message_id", "payload")
     ):
-        part = shared_part(payload)
+        part = shared_part(payload) if message_pk in chosen else None
         if part is not None:
             parts.setdefault(message_pk, []).append(part)
     return parts
@@ -92,7 +96,7 @@ def _snapshot(link: SharedLink, conversation: Conversation) -> None:
         on_path = set(direct_path(nodes, link.target_message_id))
         chosen = [message_id for message_id in messages if message_id in on_path]
     rows = [messages[message_id] for message_id in chosen]
-    parts = _parts_by_message(rows)
+    parts = _parts_by_message(conversation, rows)
     included = set(chosen)
     SharedMessage.objects.filter(link=link).delete()
     SharedMessage.objects.bulk_create(
