@@ -779,3 +779,14 @@ def test_publishing_and_republishing_share_one_rate_limit_per_user(user, auth_cl
     other, _ = branched(UserFactory())
     r = bearer_client(other.user).post(f"/api/share/{other.conversation_id}", {}, format="json")
     assert r.status_code == 201
+
+
+def test_patch_keeps_hide_model_unless_told_otherwise(user, auth_client):
+    convo, _ = branched(user)
+    share_id = publish(auth_client, convo, hideModel=True)["shareId"]
+
+    assert auth_client.patch(f"/api/share/{share_id}", {}, format="json").status_code == 200
+    assert {m["model"] for m in read(auth_client, share_id)["messages"]} == {None}
+    shown = auth_client.patch(f"/api/share/{share_id}", {"hideModel": False}, format="json")
+    assert shown.status_code == 200
+    assert {m["model"] for m in read(auth_client, share_id)["messages"]} == {"gpt-4o"}
