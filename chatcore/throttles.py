@@ -1,7 +1,8 @@
 """Every rate limit of the API: one base class, one settings shape, one way to answer 429.
 
 Limits live in settings as ``{kind: (max requests, window in seconds)}`` dicts
-(``AUTH_RATES``, ``CONVERSATION_FORK_RATES``, ``CONVERSATION_IMPORT_RATES``) and are read on
+(``AUTH_RATES``, ``CONVERSATION_FORK_RATES``, ``CONVERSATION_IMPORT_RATES``,
+``SHARE_PUBLISH_RATES``) and are read on
 every request, so a changed setting applies at once; a maximum of 0 turns a limit off.
 Counters live in the shared Django cache (DatabaseCache), so every worker sees the same ones.
 
@@ -24,6 +25,7 @@ from chatcore.errors import TOO_MANY_REQUESTS, TooManyRequests
 
 FORK_RATE_LIMITED = "Too many conversation fork requests. Try again later"
 IMPORT_RATE_LIMITED = "Too many conversation import requests. Try again later"
+SHARE_RATE_LIMITED = "Too many shared link requests. Try again later"
 
 
 class RateThrottle(SimpleRateThrottle):
@@ -124,3 +126,18 @@ class ConversationImportUserThrottle(RateThrottle):
     rates_setting = "CONVERSATION_IMPORT_RATES"
     kind = per = "user"
     detail = IMPORT_RATE_LIMITED
+
+
+# --- Shared links: publishing and re-publishing copy a conversation -------------------------------
+class SharePublishUserThrottle(RateThrottle):
+    rates_setting = "SHARE_PUBLISH_RATES"
+    kind = per = "user"
+    error = SHARE_RATE_LIMITED
+    detail = None
+
+
+class SharePublishIPThrottle(RateThrottle):
+    rates_setting = "SHARE_PUBLISH_RATES"
+    kind = per = "ip"
+    error = SHARE_RATE_LIMITED
+    detail = None

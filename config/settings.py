@@ -194,11 +194,21 @@ CONVERSATION_IMPORT_RATES = {
     "user": (env_int("IMPORT_USER_MAX", 50), env_int("IMPORT_USER_WINDOW", 15) * 60),
     "ip": (env_int("IMPORT_IP_MAX", 100), env_int("IMPORT_IP_WINDOW", 15) * 60),
 }
+# Publishing and re-publishing shared links, per user and per client IP (env windows in minutes).
+SHARE_PUBLISH_RATES = {
+    "user": (env_int("SHARE_USER_MAX", 30), env_int("SHARE_USER_WINDOW", 1) * 60),
+    "ip": (env_int("SHARE_IP_MAX", 100), env_int("SHARE_IP_WINDOW", 1) * 60),
+}
 
 # --- Limits (docs/api-behaviour.md#input-limits) --------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 8 * 1024 * 1024)
 CHATCORE_MAX_TEXT_CHARS = env_int("CHATCORE_MAX_TEXT_CHARS", 2 * 1024 * 1024)
 CHATCORE_MAX_JSON_DEPTH = env_int("CHATCORE_MAX_JSON_DEPTH", 100)
+
+# --- Shared links (docs/api-behaviour.md#shared-links) --------------------------------------------
+SHARE_ENABLED = env_bool("SHARE_ENABLED", True)
+# Off by default: reading a share needs a login unless this is on.
+SHARE_PUBLIC = env_bool("SHARE_PUBLIC", False)
 
 # --- Search (docs/architecture.md#search-engine) --------------------------------------------------
 # Default: chatcore's PostgreSQL full-text backend, indexed inside each write's transaction.

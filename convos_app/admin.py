@@ -27,15 +27,16 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from chatcore.admin import EstimatedCountPaginator, InputFilter, OwnerEmailFilter
+from chatcore.admin import EstimatedCountPaginator, InputFilter, OwnerEmailFilter, change_link
 from chatcore.errors import ApplicationError
 from chatcore.models import User
-from convos_app.models import Conversation, Project
+from convos_app.models import Conversation, Project, SharedLink
 from convos_app.services.bulk import conversations_bulk
 from convos_app.services.conversations import conversation_archive
 from convos_app.services.delete import conversations_delete_by_pks
 from convos_app.services.exports import export_chunks
 from convos_app.services.imports import FORMATS, conversations_import
+from convos_app.services.shares import shared_links_revoke_by_pks
 from messages_app.models import ContentPart, Feedback, Message
 from messages_app.trees import TreeNode, depth_first, forest
 
@@ -399,3 +400,57 @@ class ProjectAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# --- Shared links (docs/api-behaviour.md#shared-links) -------------------------------------------
+@admin.register(SharedLink)
+class SharedLinkAdmin(admin.ModelAdmin):
+    """Links listed per owner (ordered by owner, filter by owner email); revoking goes through
+    the service, which deletes the link and its snapshot."""
+
+    list_display = ("title", "owner", "conversation_link", "target_message_id", "updated_at")
+    list_select_related = ("user", "conversation")
+    list_filter = (OwnerEmailFilter, "created_at", "updated_at")
+    search_fields = ("title", "=share_id", "=conversation__conversation_id")
+    search_help_text = "Title (contains), exact shareId or exact conversationId"
+    ordering = ("user__email", "-updated_at")
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+    readonly_fields = (
+        "share_id",
+        "user",
+        "conversation",
+        "target_message_id",
+        "title",
+        "public_conversation_id",
+        "hide_model",
+        "expires_at",
+        "created_at",
+        "updated_at",
+    )
+    actions = ("revoke_selected",)
+
+    @admin.display(description="owner", ordering="user__email")
+    def owner(self, obj: SharedLink) -> str:
+        return obj.user.email
+
+    @admin.display(description="conversation")
+    def conversation_link(self, obj: SharedLink) -> str:
+        return change_link(obj.conversation, obj.conversation.conversation_id)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # owners publish through the API
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # revoking is the one way a link goes
+        return actions
+
+    @admin.action(description="Revoke selected shared links", permissions=["delete"])
+    def revoke_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        revoked = shared_links_revoke_by_pks(link_pks=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"Revoked {revoked} shared link(s).", messages.SUCCESS)
+
+    def delete_model(self, request: HttpRequest, obj: SharedLink) -> None:
+        shared_links_revoke_by_pks(link_pks=[obj.pk])

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from chatcore.errors import CONVERSATION_NOT_FOUND, ConversationNotFound, NotFound
 from chatcore.models import (
@@ -215,3 +219,123 @@ class Conversation(OwnedModel):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.conversation_id})"
+
+
+# --- Shared links (docs/api-behaviour.md#shared-links) -----------------------------------------
+SHARE_ID_MAX_LENGTH = 64
+# The one answer for a share id that names no readable link: never created, revoked, expired,
+# another user's (on the owner's routes) or malformed (docs/api-behaviour.md#share-not-found).
+SHARE_NOT_FOUND = "Shared link not found"
+SCOPED_ID_SALT = "chatcore.shares.scoped-id"
+
+
+def share_scoped_id(share_id: str, original: str) -> str:
+    """The share-scoped stand-in for one of the owner's ids: a UUID derived with the server's
+    secret from (share id, original id), so it is stable for one share across re-publishes and
+    links neither to the owner's id nor to the same message in another share."""
+    digest = salted_hmac(SCOPED_ID_SALT, f"{share_id}\x00{original}", algorithm="sha256").digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
+
+
+class SharedLinkQuerySet(OwnedQuerySet):
+    def live(self) -> SharedLinkQuerySet:
+        """Links that still answer: not past ``expires_at`` (a temporary chat's expiry)."""
+        return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+
+    def named(self, share_id: str) -> SharedLinkQuerySet:
+        """The live link with this id (empty for ids no link can have), as a queryset."""
+        if not public_id_is_usable(share_id):
+            return self.none()
+        return self.live().filter(share_id=share_id)
+
+    def access(self, user: User, share_id: str, *, lock: bool = False) -> SharedLink:
+        """The user's live link with this id, or the one 404; ``lock`` takes its row lock."""
+        queryset = self.named(share_id).filter(user=user)
+        if lock:
+            queryset = queryset.select_for_update(of=("self",))
+        link = queryset.first()
+        if link is None:
+            raise NotFound(SHARE_NOT_FOUND)
+        return link
+
+
+class SharedLink(OwnedModel):
+    """A published, read-only snapshot of (a path of) one conversation, named by ``share_id``.
+
+    The snapshot is its ``SharedMessage`` rows, copied at publish time, so later edits of the
+    conversation do not show until the owner re-publishes (which bumps ``updated_at``, the
+    revision a fork from the share must name). Revoking deletes the row: a revoked id is then
+    exactly a never-existing one. ``expires_at`` is the hook for links of temporary chats
+    (reads ignore a link whose time has passed); ``hide_model`` is the publish option that
+    withholds endpoint and model. ``target_message_id`` is the owner's own message id (``None``
+    for the whole conversation) and never leaves the owner's routes.
+    """
+
+    share_id = models.CharField(max_length=SHARE_ID_MAX_LENGTH, unique=True)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="shared_links"
+    )
+    target_message_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, null=True, blank=True)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH, default=DEFAULT_TITLE)
+    # The share-scoped stand-in for the conversation id on the public read.
+    public_conversation_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH)
+    hide_model = models.BooleanField(default=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SharedLinkQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # One active link per (conversation, target); NULL (whole conversation) counts once.
+            models.UniqueConstraint(
+                fields=["conversation", "target_message_id"],
+                name="share_one_per_target",
+                nulls_distinct=False,
+            ),
+        ]
+        indexes = [
+            # One per keyset order of GET /api/share (docs/api-behaviour.md#pagination).
+            models.Index(fields=["user", "created_at", "id"], name="share_user_created"),
+            models.Index(fields=["user", "title", "id"], name="share_user_title"),
+            models.Index(fields=["user", "-updated_at"], name="share_user_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.share_id})"
+
+    @property
+    def public_target_id(self) -> str | None:
+        """The target as readers see it (share-scoped), ``None`` for a whole-conversation link."""
+        if self.target_message_id is None:
+            return None
+        return share_scoped_id(self.share_id, self.target_message_id)
+
+
+class SharedMessage(models.Model):
+    """One message of a link's snapshot, already anonymized: share-scoped ids, the sanitized
+    content parts as shown, no owner, no feedback, no files. ``position`` is the payload order
+    a fork's ``targetMessageIndex`` counts in."""
+
+    link = models.ForeignKey(SharedLink, on_delete=models.CASCADE, related_name="messages")
+    position = models.PositiveIntegerField()
+    message_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH)
+    parent_message_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH)
+    sender = models.CharField(max_length=255, blank=True, default="")
+    text = models.TextField(blank=True, default="")
+    content = models.JSONField(null=True, blank=True)
+    is_created_by_user = models.BooleanField(default=False)
+    endpoint = models.CharField(max_length=128, null=True, blank=True)
+    model = models.CharField(max_length=255, null=True, blank=True)
+    error = models.BooleanField(default=False)
+    unfinished = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["link_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["link", "position"], name="shared_message_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.link_id}#{self.position}"

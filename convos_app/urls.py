@@ -17,6 +17,7 @@ from convos_app.views.chats import (
 )
 from convos_app.views.conversations import ConversationCopyViewSet, ConversationViewSet
 from convos_app.views.projects import ProjectViewSet
+from convos_app.views.shares import SharedLinkForkViewSet, SharedLinkViewSet
 from convos_app.views.transfer import ConversationExportView, ConversationImportView
 
 app_name = "convos_app"
@@ -112,6 +113,26 @@ urlpatterns = [
         "convos/gen_title/<str:conversation_id>",
         ConversationViewSet.as_view({"get": "gen_title"}),
         name="conversation-gen-title",
+    ),
+    # Shared links: ``share/<key>`` is a conversationId for POST and a shareId otherwise, as
+    # LibreChat's client calls it (docs/api-behaviour.md#shared-links).
+    path("share", SharedLinkViewSet.as_view({"get": "list"}), name="share-list"),
+    path(
+        "share/link/<str:conversation_id>",
+        SharedLinkViewSet.as_view({"get": "link"}),
+        name="share-link",
+    ),
+    path(
+        "share/<str:share_id>/fork",
+        SharedLinkForkViewSet.as_view({"post": "fork"}),
+        name="share-fork",
+    ),
+    path(
+        "share/<str:key>",
+        SharedLinkViewSet.as_view(
+            {"get": "retrieve", "post": "create", "patch": "update", "delete": "destroy"}
+        ),
+        name="share-detail",
     ),
     # Keep this last: it matches any single path segment.
     path(

@@ -4,10 +4,20 @@ docs/architecture.md#tests)."""
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(django_db_setup, django_db_blocker):
+    """Each test starts with an empty cache. Rate-limit counters written by live-server tests
+    (committed transactions) would otherwise carry into the next test's limits."""
+    yield
+    with django_db_blocker.unblock():
+        cache.clear()
 
 
 @pytest.fixture

@@ -222,6 +222,7 @@ def test_list_and_get_items_are_the_whole_item_shape(auth_client, user):
         "expiredAt": None,
         "files": [{"file_id": "f1"}],
         "tags": ["b", "a"],
+        "isShared": False,
         "createdAt": "2024-05-29T00:33:03.661000Z",
         "updatedAt": "2024-05-30T01:02:03Z",
         "promptPrefix": "Be brief",

@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 from typing import Any, TypedDict
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 
 from chatcore.errors import ConversationNotFound, InvalidCursor, InvalidInput
 from chatcore.models import User
 from chatcore.pagination import paginate_keyset
 from convos_app.filters import ConversationListFilter
-from convos_app.models import Conversation
+from convos_app.models import Conversation, SharedLink
 from convos_app.search import conversation_search_pks
 from tags_app.models import TaggedConversation
 
@@ -80,6 +80,7 @@ class ConversationRow(TypedDict):
     archived_at: datetime | None
     pinned: bool
     project_public_id: str | None
+    is_shared: bool
     is_temporary: bool
     expired_at: datetime | None
     files: Any
@@ -103,15 +104,26 @@ def tag_names_subquery() -> ArraySubquery:
     return ArraySubquery(names)
 
 
+def is_shared() -> Exists:
+    """Whether the outer conversation has a live shared link (docs/api-behaviour.md#shared-links):
+    one index probe per row."""
+    return Exists(SharedLink.objects.live().filter(conversation=OuterRef("pk")))
+
+
 def with_tag_names(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
     """Annotate ``tag_names`` on model instances (the write paths answer a whole item too)."""
-    return queryset.annotate(tag_names=tag_names_subquery(), project_public_id=PROJECT_PUBLIC_ID)
+    return queryset.annotate(
+        tag_names=tag_names_subquery(), project_public_id=PROJECT_PUBLIC_ID, is_shared=is_shared()
+    )
 
 
 def conversation_rows(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
     """``queryset`` as ``ConversationRow`` dicts: only the item's columns, no model instances."""
     return queryset.values(
-        *ITEM_COLUMNS, tag_names=tag_names_subquery(), project_public_id=PROJECT_PUBLIC_ID
+        *ITEM_COLUMNS,
+        tag_names=tag_names_subquery(),
+        project_public_id=PROJECT_PUBLIC_ID,
+        is_shared=is_shared(),
     )
 
 

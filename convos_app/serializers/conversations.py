@@ -209,6 +209,7 @@ def conversation_item(row: Mapping[str, Any]) -> dict[str, Any]:
         "expiredAt": utc_iso(row["expired_at"]),
         "files": row["files"],
         "tags": list(row["tag_names"] or ()),
+        "isShared": row.get("is_shared", False),
         "createdAt": utc_iso(row["created_at"]),
         "updatedAt": utc_iso(row["updated_at"]),
     }
@@ -254,6 +255,8 @@ class ConversationSerializer(serializers.ModelSerializer):
     isTemporary = serializers.BooleanField(source="is_temporary")
     expiredAt = serializers.DateTimeField(source="expired_at", allow_null=True)
     tags = serializers.ListField(child=serializers.CharField(), source="tag_names")
+    # A live shared link exists (docs/api-behaviour.md#shared-links).
+    isShared = serializers.BooleanField(source="is_shared")
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
 
@@ -279,6 +282,7 @@ class ConversationSerializer(serializers.ModelSerializer):
             "expiredAt",
             "files",
             "tags",
+            "isShared",
             "createdAt",
             "updatedAt",
         ]
@@ -286,6 +290,8 @@ class ConversationSerializer(serializers.ModelSerializer):
     def to_representation(self, instance: Conversation) -> dict[str, Any]:
         row = {column: getattr(instance, column) for column in ITEM_COLUMNS}
         row["tag_names"] = getattr(instance, "tag_names", None)
+        # A fresh copy (fork, duplicate) is not read through the selectors: it has no link yet.
+        row["is_shared"] = getattr(instance, "is_shared", False)
         if hasattr(instance, "project_public_id"):
             row["project_public_id"] = instance.project_public_id
         else:  # a write path's fresh instance, not read through the selectors

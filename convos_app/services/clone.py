@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -97,13 +98,59 @@ def conversation_clone(
     """Create the copy of ``source`` holding the ``nodes`` (message ids with their parents).
 
     ``messages`` maps each source message id to its row; ``nodes`` may carry rewritten parents
-    (split at target level re-roots messages). Call inside a transaction.
+    (split at target level re-roots messages). Content parts and feedback come along and the
+    source's tags are inherited. Call inside a transaction.
     """
-    conversation = _new_conversation(user=user, source=source, title=title)
+    id_of = {row.pk: message_id for message_id, row in messages.items()}
+    parts: dict[str, list[Mapping[str, Any]]] = {}
+    for message_pk, payload in (
+        ContentPart.objects.filter(message__conversation=source)
+        .order_by("message_id", "index")
+        .values_list("message_id", "payload")
+    ):
+        if message_pk in id_of:
+            parts.setdefault(id_of[message_pk], []).append(payload)
+    feedback = {
+        id_of[row.message_id]: row
+        for row in Feedback.objects.filter(message__conversation=source)
+        if row.message_id in id_of
+    }
+    conversation = tree_clone(
+        user=user,
+        template=source,
+        messages=messages,
+        nodes=nodes,
+        title=title,
+        parts=parts,
+        feedback=feedback,
+    )
+    tag_links_copy(source=source, targets=[conversation])
+    return conversation_copy_result(user=user, conversation=conversation)
+
+
+def tree_clone(
+    *,
+    user: User,
+    template: Conversation,
+    messages: Mapping[str, Message],
+    nodes: Sequence[TreeNode],
+    title: str,
+    parts: Mapping[str, Sequence[Mapping[str, Any]]],
+    feedback: Mapping[str, Feedback],
+) -> Conversation:
+    """The copying core every clone shares: a new conversation of ``user`` with the fields of
+    ``template`` (which may be an unsaved instance) and copies of the ``nodes``.
+
+    ``messages`` maps each source id to a row to copy columns from (unsaved rows work: fork
+    from a shared link copies its snapshot this way); ``parts`` and ``feedback`` are keyed by
+    source id. Fresh ids, remapped parents and the +1 ms rule as described above. Call inside
+    a transaction.
+    """
+    conversation = _new_conversation(user=user, source=template, title=title)
     new_ids: dict[str, str] = {}
     new_created: dict[str, datetime] = {}
     copies: list[Message] = []
-    copy_of: dict[int, Message] = {}  # source message pk -> its copy
+    copy_of: dict[str, Message] = {}  # source message id -> its copy
     for node in topological_order(nodes):
         original = messages[node.id]
         parent = new_ids.get(node.parent, NO_PARENT)
@@ -129,35 +176,34 @@ def conversation_clone(
         new_ids[node.id] = copy.message_id
         new_created[copy.message_id] = created_at
         copies.append(copy)
-        copy_of[original.pk] = copy
+        copy_of[node.id] = copy
     Message.objects.bulk_create(copies, batch_size=BATCH_SIZE)
 
-    if copies:
-        parts = [
-            content_part_row(user=user, message=copy_of[message_pk], index=index, payload=payload)
-            for message_pk, index, payload in ContentPart.objects.filter(
-                message__conversation=source
-            )
-            .order_by("message_id", "index")
-            .values_list("message_id", "index", "payload")
-            if message_pk in copy_of
-        ]
-        ContentPart.objects.bulk_create(parts, batch_size=BATCH_SIZE)
-        feedback = [
-            Feedback(
-                user=user,
-                message=copy_of[row.message_id],
-                rating=row.rating,
-                tag=row.tag,
-                text=row.text,
-                comment_key=row.comment_key,
-            )
-            for row in Feedback.objects.filter(message__conversation=source)
-            if row.message_id in copy_of
-        ]
-        Feedback.objects.bulk_create(feedback, batch_size=BATCH_SIZE)
-    tag_links_copy(source=source, targets=[conversation])
+    part_rows = [
+        content_part_row(user=user, message=copy, index=index, payload=payload)
+        for source_id, copy in copy_of.items()
+        for index, payload in enumerate(parts.get(source_id, ()))
+    ]
+    ContentPart.objects.bulk_create(part_rows, batch_size=BATCH_SIZE)
+    feedback_rows = [
+        Feedback(
+            user=user,
+            message=copy_of[source_id],
+            rating=row.rating,
+            tag=row.tag,
+            text=row.text,
+            comment_key=row.comment_key,
+        )
+        for source_id, row in feedback.items()
+        if source_id in copy_of
+    ]
+    Feedback.objects.bulk_create(feedback_rows, batch_size=BATCH_SIZE)
     index_conversation_trees([conversation.pk])  # bulk writes send no signals
+    return conversation
+
+
+def conversation_copy_result(*, user: User, conversation: Conversation) -> ConversationCopy:
+    """The new conversation and its messages as the copy routes answer them."""
     return ConversationCopy(
         conversation=conversation_get_for_user(
             user=user, conversation_id=conversation.conversation_id
