@@ -241,9 +241,7 @@ def build_prompt(
     stored, so the client gets a 400 and no orphan message.
     """
     budget = spec.context_window - output_reserve(spec, max_output_tokens) - TOKENS_PER_REPLY
-    base_tokens = (
-        count_tokens(system, model=spec.provider_model) + TOKENS_PER_TURN if system else 0
-    )
+    base_tokens = count_tokens(system, model=spec.provider_model) + TOKENS_PER_TURN if system else 0
     if base_tokens + new_tokens + TOKENS_PER_TURN > budget:
         raise InvalidInput(MESSAGE_TOO_LONG)
     room = budget - base_tokens - new_tokens - TOKENS_PER_TURN
