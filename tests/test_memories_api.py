@@ -394,3 +394,14 @@ def test_unsupported_methods_answer_json_405(auth_client):
     r = auth_client.put("/api/memories/name", {"value": "v"}, format="json")
     assert r.status_code == 405
     assert r.json()["error"] == "Method not allowed"
+
+
+def test_the_openapi_schema_documents_every_memory_route(auth_client):
+    schema = auth_client.get("/api/schema/?format=json").json()
+    paths = schema["paths"]
+    assert set(paths["/api/memories"]) >= {"get", "post"}
+    assert set(paths["/api/memories/{key}"]) >= {"patch", "delete"}
+    assert set(paths["/api/memories/id/{memory_id}"]) >= {"patch", "delete"}
+    assert set(paths["/api/memories/preferences"]) >= {"get", "patch"}
+    created = paths["/api/memories"]["post"]["responses"]
+    assert set(created) >= {"201", "400", "409"}
