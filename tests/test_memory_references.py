@@ -5,8 +5,10 @@ cross users or name nothing, and the migration's data step nulls values that nam
 from __future__ import annotations
 
 import importlib
+import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
 
 from messages_app.models import Memory, Message
@@ -135,3 +137,44 @@ def test_the_migration_nulls_values_that_name_no_memory_of_the_user(user, other_
         valid.pk: mine.memory_id,
         empty.pk: None,
     }
+
+
+def test_a_fork_keeps_the_reference_inside_the_same_account(auth_client, linked):
+    chat, _question, _answer, follow_up, memory = linked
+    body = {
+        "conversationId": chat.conversation_id,
+        "messageId": follow_up.message_id,
+        "option": "directPath",
+    }
+    r = auth_client.post("/api/convos/fork", body, format="json")
+    assert r.status_code == 200, r.json()
+    copies = Message.objects.exclude(conversation=chat)
+    assert sorted(copies.values_list("memory_id", flat=True), key=str) == sorted(
+        [None, memory.memory_id, None], key=str
+    )
+
+
+def test_an_import_drops_memory_ids_it_cannot_resolve(auth_client, user, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "mem"}
+    }
+    MemoryFactory(user=user, key="city")
+    export = {
+        "conversationId": "11111111-1111-4111-8111-111111111111",
+        "endpoint": "openAI",
+        "title": "Imported",
+        "messages": [
+            {
+                "messageId": "22222222-2222-4222-8222-222222222222",
+                "parentMessageId": "00000000-0000-0000-0000-000000000000",
+                "text": "Hello",
+                "isCreatedByUser": True,
+                "memoryId": "mem-from-another-install",
+            }
+        ],
+    }
+    upload = SimpleUploadedFile("export.json", json.dumps(export).encode(), "application/json")
+    r = auth_client.post("/api/convos/import", {"file": upload})
+    assert r.status_code == 201, r.json()
+    imported = Message.objects.get(conversation__title="Imported")  # ids are minted anew
+    assert (imported.text, imported.memory_id) == ("Hello", None)
