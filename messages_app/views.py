@@ -33,6 +33,7 @@ from messages_app.serializers.memories import (
     MemoryListSerializer,
     MemoryPreferencesInputSerializer,
     MemoryPreferencesSerializer,
+    MemoryPreferencesUpdatedSerializer,
     MemoryUpdatedSerializer,
     MemoryUpdateInputSerializer,
 )
@@ -276,8 +277,7 @@ class MemoriesView(ApiViewSet):
             value=body["value"],
             agent_id=body.get("agentId") or "",
         )
-        result = MemoryCreatedSerializer({"created": True, "memory": memory})
-        return Response(result.data, status=status.HTTP_201_CREATED)
+        return Response(MemoryCreatedSerializer(memory).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         parameters=[AGENT_ID],
@@ -296,7 +296,7 @@ class MemoriesView(ApiViewSet):
             new_key=body.get("key"),
             value=body["value"],
         )
-        return Response(MemoryUpdatedSerializer({"updated": True, "memory": memory}).data)
+        return Response(MemoryUpdatedSerializer(memory).data)
 
     @extend_schema(
         parameters=[AGENT_ID], responses={200: MemoryDeletedSerializer, 400: ERROR, 404: ERROR}
@@ -304,13 +304,13 @@ class MemoriesView(ApiViewSet):
     def destroy(
         self, request: Request, key: str | None = None, memory_id: str | None = None
     ) -> Response:
-        memory_services.memory_delete(
+        deleted = memory_services.memory_delete(
             user=request.user,
             key=key,
             memory_id=memory_id,
             agent_id=_partition(request, by_id=memory_id is not None),
         )
-        return Response(MemoryDeletedSerializer({"deleted": True}).data)
+        return Response(MemoryDeletedSerializer(deleted).data)
 
 
 class MemoryPreferencesView(ApiViewSet):
@@ -321,17 +321,16 @@ class MemoryPreferencesView(ApiViewSet):
     )
     def retrieve(self, request: Request) -> Response:
         enabled = memory_selectors.memory_preference_for_user(user=request.user)
-        return Response(MemoryPreferencesSerializer({"preferences": {"memories": enabled}}).data)
+        return Response(MemoryPreferencesSerializer(enabled).data)
 
     @extend_schema(
         operation_id="memories_preferences_update",
         request=MemoryPreferencesInputSerializer,
-        responses={200: MemoryPreferencesSerializer, 400: ERROR},
+        responses={200: MemoryPreferencesUpdatedSerializer, 400: ERROR},
     )
     def update(self, request: Request) -> Response:
         body = validated(MemoryPreferencesInputSerializer, request.data)
         enabled = memory_services.memory_preferences_update(
             user=request.user, memories=body["memories"]
         )
-        result = {"updated": True, "preferences": {"memories": enabled}}
-        return Response(MemoryPreferencesSerializer(result).data)
+        return Response(MemoryPreferencesUpdatedSerializer(enabled).data)

@@ -54,17 +54,32 @@ class MemoryListSerializer(serializers.Serializer):
 
 
 class MemoryCreatedSerializer(serializers.Serializer):
-    created = serializers.BooleanField(default=True)
+    """``{created: true, memory}`` for a new memory."""
+
+    created = serializers.BooleanField()
     memory = MemorySerializer()
+
+    def to_representation(self, instance: Memory) -> dict[str, Any]:
+        return {"created": True, "memory": MemorySerializer(instance).data}
 
 
 class MemoryUpdatedSerializer(serializers.Serializer):
-    updated = serializers.BooleanField(default=True)
+    """``{updated: true, memory}`` for a changed memory."""
+
+    updated = serializers.BooleanField()
     memory = MemorySerializer()
+
+    def to_representation(self, instance: Memory) -> dict[str, Any]:
+        return {"updated": True, "memory": MemorySerializer(instance).data}
 
 
 class MemoryDeletedSerializer(serializers.Serializer):
-    deleted = serializers.BooleanField(default=True)
+    """``{deleted: true}`` for the memory that was deleted."""
+
+    deleted = serializers.BooleanField()
+
+    def to_representation(self, instance: Memory) -> dict[str, Any]:
+        return {"deleted": True}
 
 
 class MemoryPreferencesBodySerializer(serializers.Serializer):
@@ -72,8 +87,21 @@ class MemoryPreferencesBodySerializer(serializers.Serializer):
 
 
 class MemoryPreferencesSerializer(serializers.Serializer):
-    updated = serializers.BooleanField(required=False)
+    """``{preferences: {memories}}`` from the switch's value."""
+
     preferences = MemoryPreferencesBodySerializer()
+
+    def to_representation(self, instance: bool) -> dict[str, Any]:
+        return {"preferences": {"memories": instance}}
+
+
+class MemoryPreferencesUpdatedSerializer(MemoryPreferencesSerializer):
+    """``{updated: true, preferences: {memories}}`` after the switch was set."""
+
+    updated = serializers.BooleanField()
+
+    def to_representation(self, instance: bool) -> dict[str, Any]:
+        return {"updated": True, **super().to_representation(instance)}
 
 
 def _key_field(**kwargs: Any) -> StrictCharField:

@@ -109,11 +109,12 @@ def memory_update(
 @transaction.atomic
 def memory_delete(
     *, user: User, key: str | None = None, memory_id: str | None = None, agent_id: str | None = ""
-) -> None:
-    """Delete one memory (404 when the user has none such). The messages that named it keep
-    existing with ``memoryId`` null; nothing else changes."""
+) -> Memory:
+    """Delete one memory (404 when the user has none such) and return it as it was. The
+    messages that named it keep existing with ``memoryId`` null; nothing else changes."""
     memory = Memory.objects.access(user, key=key, memory_id=memory_id, agent_id=agent_id)
     Memory.objects.filter(pk=memory.pk).delete()
+    return memory
 
 
 def memory_preferences_update(*, user: User, memories: bool) -> bool:
