@@ -104,7 +104,7 @@ class Message(OwnedModel):
     # The memory a reply used (docs/api-behaviour.md#memories): the memory's public id, kept in
     # the ``memory_id`` column. The database holds the same-user rule with a composite foreign
     # key (user_id, memory_id) -> memory (user_id, memory_id) ON DELETE SET NULL (memory_id),
-    # added by migration 0003; Django's own single-column constraint is therefore off, and
+    # added by the "memories" migration; Django's own single-column constraint is therefore off, and
     # ``DO_NOTHING`` leaves the clearing to that constraint (also for raw and bulk deletes).
     memory = models.ForeignKey(
         "messages_app.Memory",

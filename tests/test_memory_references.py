@@ -6,17 +6,23 @@ from __future__ import annotations
 
 import importlib
 import json
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
 
+from messages_app import migrations as messages_migrations
 from messages_app.models import Memory, Message
 from tests.factories import ConversationFactory, MemoryFactory, message_chain
 
 pytestmark = pytest.mark.django_db
+MIGRATIONS = Path(messages_migrations.__file__).parent
 
-migration = importlib.import_module("messages_app.migrations.0003_memories")
+# Found by name, so the test follows the migration when it is renumbered.
+migration = importlib.import_module(
+    "messages_app.migrations." + next(p.stem for p in MIGRATIONS.glob("*_memories.py"))
+)
 
 
 @pytest.fixture

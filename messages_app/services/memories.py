@@ -6,7 +6,7 @@ one user cannot both pass the token limit, and two creates of one key answer one
 409. A memory's ``tokenCount`` is its value counted with chatcore's tokenizer (``o200k_base``,
 the vocabulary LibreChat counts memories with). Deleting a memory clears the references of the
 messages that named it — the database's composite foreign key does that, on every delete path
-(``messages_app/migrations/0003_memories.py``); deleting messages never touches a memory.
+(added by the ``memories`` migration of messages_app); deleting messages never touches a memory.
 """
 
 from __future__ import annotations
