@@ -13,6 +13,7 @@ from django.utils import timezone
 from chatcore.tokens import count_tokens
 from convos_app.services.chat_context import MEMORY_HEADER
 from messages_app.models import Memory, MemoryPreference, Message
+from messages_app.selectors.memories import memories_for_context
 from tests import fake_providers
 from tests.factories import ConversationFactory, MemoryFactory
 
@@ -189,3 +190,11 @@ def test_turning_memories_off_and_on_again_is_seen_by_the_next_reply(
     auth_client.patch("/api/memories/preferences", {"memories": True}, format="json")
     post(auth_client, chat, user, content="And tomorrow?")
     assert fake_llm.requests[-1]["body"]["messages"][0] == {"role": "system", "content": BLOCK}
+
+
+def test_the_memories_of_a_reply_cost_one_query(user, saved, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert [m.key for m in memories_for_context(user=user)] == ["city", "diet"]
+    MemoryPreference.objects.create(user=user, memories=False)
+    with django_assert_num_queries(1):
+        assert memories_for_context(user=user) == []

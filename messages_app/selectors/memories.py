@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Exists, Sum
 
 from chatcore.models import User
 from messages_app.models import Memory, MemoryPreference
@@ -74,12 +74,12 @@ def memory_preference_for_user(*, user: User) -> bool:
 def memories_for_context(*, user: User, agent_id: str | None = None) -> list[ContextMemory]:
     """The memories a reply may put in its context, newest change first: the shared pool, plus
     the partition of ``agent_id`` when the conversation runs an agent; none when the user turned
-    memories off."""
-    if not memory_preference_for_user(user=user):
-        return []
+    memories off. One query: the switch is read inside it."""
     partitions = ["", agent_id] if agent_id else [""]
+    switched_off = MemoryPreference.objects.filter(user=user, memories=False)
     rows = (
         Memory.objects.filter(user=user, agent_id__in=partitions)
+        .filter(~Exists(switched_off))
         .order_by("-updated_at", "-id")
         .values_list("memory_id", "key", "value")
     )
