@@ -338,3 +338,12 @@ if AI_TITLE_MODEL and not env_str("CONVERSATION_TITLE_GENERATOR"):
     # A configured title model is used; any failure still falls back to the offline titler.
     CONVERSATION_TITLE_GENERATOR = "chatcore.ai.titles.ai_title"
 # --- end of AI providers and chat replies ------------------------------------------------------
+
+# --- Memories (docs/api-behaviour.md#memories) ---------------------------------------------------
+# Tokens all of a user's memory values may hold together (0: no limit); a write past it -> 400.
+MEMORY_TOKEN_LIMIT = env_int("MEMORY_TOKEN_LIMIT", 10_000)
+# Longest memory value, in characters.
+MEMORY_VALUE_MAX_CHARS = env_int("MEMORY_VALUE_MAX_CHARS", 10_000)
+# Share (percent) of a reply's free context window that saved memories may take.
+MEMORY_CONTEXT_SHARE_PERCENT = env_int("MEMORY_CONTEXT_SHARE_PERCENT", 25)
+# --- end of memories -----------------------------------------------------------------------------

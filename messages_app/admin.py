@@ -1,9 +1,13 @@
-"""Read-only admin for messages, their content parts and feedback.
+"""Read-only admin for messages, their content parts, feedback and memories.
 
 Messages are browsed (and opened from a conversation's tree view); they are not edited here,
 because every write must go through the API's services (token counts, tree rules, search
 documents). Lists use the estimated-count paginator and exact-id search only, so a million rows
 cost one index scan per page.
+
+Memories are read-only too (their token counts and the limit belong to the services), but staff
+with the delete permission can delete one when a user asks; the database then clears the
+``memoryId`` of the messages that named it (docs/api-behaviour.md#memories).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from chatcore.admin import EstimatedCountPaginator, OwnerEmailFilter, change_link
-from messages_app.models import ContentPart, Feedback, Message
+from messages_app.models import ContentPart, Feedback, Memory, MemoryPreference, Message
 
 
 class ReadOnlyMixin:
@@ -81,6 +85,7 @@ class MessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "error",
         "finish_reason",
         "cost",
+        "memory",
         "metadata",
         "attachments",
         "files",
@@ -124,3 +129,52 @@ class FeedbackAdmin(ReadOnlyMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     raw_id_fields = ("message", "user")
+
+
+@admin.register(Memory)
+class MemoryAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Memories per user (filter by owner email); deleting is allowed on request."""
+
+    list_display = ("key", "owner", "agent_id", "short_value", "token_count", "updated_at")
+    list_select_related = ("user",)
+    list_filter = (OwnerEmailFilter,)
+    search_fields = ("=key", "=memory_id")
+    search_help_text = "Exact key or memory id"
+    ordering = ("-updated_at", "-id")
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    raw_id_fields = ("user",)
+    readonly_fields = (
+        "memory_id",
+        "user",
+        "agent_id",
+        "key",
+        "value",
+        "token_count",
+        "created_at",
+        "updated_at",
+    )
+    fields = readonly_fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
+
+    @admin.display(description="owner", ordering="user__email")
+    def owner(self, obj: Memory) -> str:
+        return obj.user.email
+
+    @admin.display(description="value")
+    def short_value(self, obj: Memory) -> str:
+        return obj.value if len(obj.value) <= 80 else obj.value[:79] + "…"
+
+
+@admin.register(MemoryPreference)
+class MemoryPreferenceAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Who turned memories off (no row: on)."""
+
+    list_display = ("user", "memories", "updated_at")
+    list_select_related = ("user",)
+    list_filter = ("memories", OwnerEmailFilter)
+    raw_id_fields = ("user",)
+    readonly_fields = ("user", "memories", "updated_at")
+    fields = readonly_fields

@@ -1,5 +1,5 @@
-"""Message tree rows, their ordered content parts, and per-message feedback
-(docs/architecture.md#data-model)."""
+"""Message tree rows, their ordered content parts, per-message feedback, and the user's
+memories that replies may use (docs/architecture.md#data-model, docs/api-behaviour.md#memories)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from chatcore.errors import MESSAGE_NOT_FOUND, MessageNotFound
+from chatcore.errors import MESSAGE_NOT_FOUND, MessageNotFound, NotFound
 from chatcore.models import (
     NO_PARENT,
     PUBLIC_ID_MAX_LENGTH,
@@ -17,9 +17,16 @@ from chatcore.models import (
     new_public_id,
     public_id_is_usable,
 )
+from chatcore.validators import text_problem
 from convos_app.models import Conversation
 
 FEEDBACK_TEXT_MAX_LENGTH = 1024
+MEMORY_KEY_MAX_LENGTH = 100
+MEMORY_NOT_FOUND = "Memory not found"
+MEMORY_KEY_PATTERN = r"^[a-z0-9_]{1,100}$"
+# The width of the ``memory_id`` column messages already had: the reference keeps its column.
+MEMORY_ID_MAX_LENGTH = 255
+MEMORY_AGENT_ID_MAX_LENGTH = 255
 
 
 class MessageQuerySet(OwnedQuerySet):
@@ -94,7 +101,22 @@ class Message(OwnedModel):
     metadata = models.JSONField(null=True, blank=True)
     # Chats API fields: USD cost of an assistant reply, memory reference, workflow recorded.
     cost = models.DecimalField(max_digits=14, decimal_places=8, null=True, blank=True)
-    memory_id = models.CharField(max_length=255, null=True, blank=True)
+    # The memory a reply used (docs/api-behaviour.md#memories): the memory's public id, kept in
+    # the ``memory_id`` column. The database holds the same-user rule with a composite foreign
+    # key (user_id, memory_id) -> memory (user_id, memory_id) ON DELETE SET NULL (memory_id),
+    # added by the "memories" migration; Django's own single-column constraint is therefore off, and
+    # ``DO_NOTHING`` leaves the clearing to that constraint (also for raw and bulk deletes).
+    memory = models.ForeignKey(
+        "messages_app.Memory",
+        to_field="memory_id",
+        db_column="memory_id",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
     workflow_id = models.UUIDField(null=True, blank=True)
     # LibreChat keys with no column (clientId, invocationId, conversationSignature, plugin...).
     extra = models.JSONField(default=dict, blank=True)
@@ -131,6 +153,8 @@ class Message(OwnedModel):
             models.Index(fields=["user", "created_at", "id"], name="msg_user_created"),
             models.Index(fields=["user", "updated_at", "id"], name="msg_user_updated"),
             models.Index(fields=["user", "endpoint", "id"], name="msg_user_endpoint"),
+            # Few messages name a memory: a partial index serves the ON DELETE SET NULL lookup.
+            models.Index(fields=["memory"], name="msg_memory", condition=Q(memory__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -203,3 +227,118 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating} on {self.message_id}"
+
+
+def _usable(value: str, limit: int) -> bool:
+    """Whether a path/query value could name a stored memory (NUL or overlong ones never do,
+    and would make PostgreSQL raise instead of matching nothing)."""
+    return 0 < len(value) <= limit and text_problem(value) is None
+
+
+class MemoryQuerySet(OwnedQuerySet):
+    """``access`` is the one "the user's memory, or 404" of the memories API."""
+
+    def owned(
+        self,
+        user: User,
+        *,
+        key: str | None = None,
+        memory_id: str | None = None,
+        agent_id: str | None = "",
+    ) -> MemoryQuerySet:
+        """The user's memory by ``key`` within the ``agent_id`` partition ("" is the shared
+        pool), or by public ``memory_id`` (then ``agent_id`` None means any partition); empty for
+        values no row can have."""
+        queryset = self.filter(user=user)
+        if memory_id is not None:
+            if not _usable(memory_id, MEMORY_ID_MAX_LENGTH):
+                return self.none()
+            queryset = queryset.filter(memory_id=memory_id)
+        else:
+            if key is None or not _usable(key, MEMORY_KEY_MAX_LENGTH):
+                return self.none()
+            queryset = queryset.filter(key=key)
+        if agent_id is not None:
+            if agent_id and not _usable(agent_id, MEMORY_AGENT_ID_MAX_LENGTH):
+                return self.none()
+            queryset = queryset.filter(agent_id=agent_id)
+        return queryset
+
+    def access(
+        self,
+        user: User,
+        *,
+        key: str | None = None,
+        memory_id: str | None = None,
+        agent_id: str | None = "",
+        lock: bool = False,
+        not_found: str = MEMORY_NOT_FOUND,
+    ) -> Memory:
+        queryset = self.owned(user, key=key, memory_id=memory_id, agent_id=agent_id)
+        if lock:
+            queryset = queryset.select_for_update()
+        memory = queryset.first()
+        if memory is None:
+            raise NotFound(not_found)
+        return memory
+
+
+class Memory(OwnedModel):
+    """Something the assistant remembers about a user: ``key`` → ``value`` text.
+
+    ``memory_id`` is the public id (``_id`` on the wire), minted by the server and globally
+    unique, so a message can reference it by value; ``(user, memory_id)`` is unique too, as the
+    target of the messages' same-user foreign key. ``agent_id`` is the partition ("" is the
+    user's shared pool); a key is unique within its partition. ``token_count`` is the value's
+    size in tokens, kept for the per-user token limit.
+    """
+
+    memory_id = models.CharField(
+        max_length=MEMORY_ID_MAX_LENGTH, unique=True, default=new_public_id, editable=False
+    )
+    key = models.CharField(max_length=MEMORY_KEY_MAX_LENGTH)
+    value = models.TextField()
+    token_count = models.PositiveIntegerField(default=0)
+    agent_id = models.CharField(max_length=MEMORY_AGENT_ID_MAX_LENGTH, blank=True, default="")
+
+    objects = MemoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "memories"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "agent_id", "key"], name="memory_key_per_user_partition"
+            ),
+            models.UniqueConstraint(fields=["user", "memory_id"], name="memory_public_id_per_user"),
+            models.CheckConstraint(
+                condition=Q(key__regex=MEMORY_KEY_PATTERN), name="memory_key_format"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "updated_at", "id"], name="memory_user_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class MemoryPreference(models.Model):
+    """The user's "use memories" switch (LibreChat's ``personalization.memories``).
+
+    A row of its own in this app rather than a column on the kernel's user table: memories are
+    this app's feature, so the kernel stays unaware of them and adding the switch rewrites no
+    user row. No row means the default, on (as in LibreChat); with no memories saved, "on"
+    changes nothing in a reply.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="memory_preference",
+    )
+    memories = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"memories {'on' if self.memories else 'off'}"

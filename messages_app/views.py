@@ -3,7 +3,7 @@ serializer. Routes are mapped explicitly in ``urls.py``."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,6 +13,7 @@ from chatcore.schema import DELETED, ERROR
 from chatcore.serializers import validated
 from chatcore.viewsets import ApiViewSet
 from messages_app.selectors import by_id as by_id_selectors
+from messages_app.selectors import memories as memory_selectors
 from messages_app.selectors import messages as selectors
 from messages_app.serializers.artifact import (
     MessageArtifactInputSerializer,
@@ -23,6 +24,18 @@ from messages_app.serializers.by_id import ChatMessageSerializer, ChatMessageUpd
 from messages_app.serializers.feedback import (
     MessageFeedbackInputSerializer,
     MessageFeedbackResultSerializer,
+)
+from messages_app.serializers.memories import (
+    MemoryAgentQuerySerializer,
+    MemoryCreatedSerializer,
+    MemoryCreateInputSerializer,
+    MemoryDeletedSerializer,
+    MemoryListSerializer,
+    MemoryPreferencesInputSerializer,
+    MemoryPreferencesSerializer,
+    MemoryPreferencesUpdatedSerializer,
+    MemoryUpdatedSerializer,
+    MemoryUpdateInputSerializer,
 )
 from messages_app.serializers.messages import (
     MessageCreateInputSerializer,
@@ -35,6 +48,7 @@ from messages_app.serializers.messages import (
 from messages_app.services import artifact as artifact_services
 from messages_app.services import branch as branch_services
 from messages_app.services import by_id as by_id_services
+from messages_app.services import memories as memory_services
 from messages_app.services import messages as services
 
 
@@ -225,3 +239,98 @@ class MessageArtifactView(ApiViewSet):
             user=request.user, message_id=message_id, **body
         )
         return Response(MessageArtifactResultSerializer(result).data)
+
+
+AGENT_ID = OpenApiParameter(
+    "agentId", str, description="The agent partition (absent: the shared pool, or any for ids)"
+)
+
+
+def _partition(request: Request, *, by_id: bool) -> str | None:
+    """The ``?agentId=`` partition: a key route without one addresses the shared pool (""), an
+    id route without one finds the memory in any partition (None)."""
+    agent_id = validated(MemoryAgentQuerySerializer, request.query_params).get("agentId")
+    if agent_id:
+        return agent_id
+    return None if by_id else ""
+
+
+class MemoriesView(ApiViewSet):
+    """``/api/memories``: the user's memories; one of them by ``{key}`` or by ``id/{id}``
+    (docs/api-behaviour.md#memories)."""
+
+    @extend_schema(operation_id="memories_list", responses={200: MemoryListSerializer})
+    def list(self, request: Request) -> Response:
+        listing = memory_selectors.memory_list_for_user(user=request.user)
+        return Response(MemoryListSerializer(listing).data)
+
+    @extend_schema(
+        operation_id="memories_create",
+        request=MemoryCreateInputSerializer,
+        responses={201: MemoryCreatedSerializer, 400: ERROR, 409: ERROR},
+    )
+    def create(self, request: Request) -> Response:
+        body = validated(MemoryCreateInputSerializer, request.data)
+        memory = memory_services.memory_create(
+            user=request.user,
+            key=body["key"],
+            value=body["value"],
+            agent_id=body.get("agentId") or "",
+        )
+        return Response(MemoryCreatedSerializer(memory).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[AGENT_ID],
+        request=MemoryUpdateInputSerializer,
+        responses={200: MemoryUpdatedSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
+    )
+    def update(
+        self, request: Request, key: str | None = None, memory_id: str | None = None
+    ) -> Response:
+        body = validated(MemoryUpdateInputSerializer, request.data)
+        memory = memory_services.memory_update(
+            user=request.user,
+            key=key,
+            memory_id=memory_id,
+            agent_id=_partition(request, by_id=memory_id is not None),
+            new_key=body.get("key"),
+            value=body["value"],
+        )
+        return Response(MemoryUpdatedSerializer(memory).data)
+
+    @extend_schema(
+        parameters=[AGENT_ID], responses={200: MemoryDeletedSerializer, 400: ERROR, 404: ERROR}
+    )
+    def destroy(
+        self, request: Request, key: str | None = None, memory_id: str | None = None
+    ) -> Response:
+        deleted = memory_services.memory_delete(
+            user=request.user,
+            key=key,
+            memory_id=memory_id,
+            agent_id=_partition(request, by_id=memory_id is not None),
+        )
+        return Response(MemoryDeletedSerializer(deleted).data)
+
+
+class MemoryPreferencesView(ApiViewSet):
+    """``/api/memories/preferences``: the user's "use memories in replies" switch."""
+
+    @extend_schema(
+        operation_id="memories_preferences_get", responses={200: MemoryPreferencesSerializer}
+    )
+    def retrieve(self, request: Request) -> Response:
+        enabled = memory_selectors.memory_preference_for_user(user=request.user)
+        return Response(MemoryPreferencesSerializer(enabled).data)
+
+    @extend_schema(
+        operation_id="memories_preferences_update",
+        request=MemoryPreferencesInputSerializer,
+        responses={200: MemoryPreferencesUpdatedSerializer, 400: ERROR},
+    )
+    def update(self, request: Request) -> Response:
+        body = validated(MemoryPreferencesInputSerializer, request.data)
+        enabled = memory_services.memory_preferences_update(
+            user=request.user, memories=body["memories"]
+        )
+        return Response(MemoryPreferencesUpdatedSerializer(enabled).data)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from chatcore.models import NO_PARENT, User, new_public_id
 from convos_app.models import Conversation
-from messages_app.models import ContentPart, Feedback, Message
+from messages_app.models import ContentPart, Feedback, Memory, Message
 from tags_app.models import Tag, TaggedConversation
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -118,3 +118,13 @@ class TagFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     name = factory.Sequence(lambda n: f"tag-{n}")
+
+
+class MemoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Memory
+
+    user = factory.SubFactory(UserFactory)
+    key = factory.Sequence(lambda n: f"fact_{n}")
+    value = factory.Sequence(lambda n: f"Remembered fact number {n}")
+    token_count = 5

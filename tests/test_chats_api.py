@@ -14,6 +14,7 @@ from tests.factories import (
     ContentPartFactory,
     ConversationFactory,
     FeedbackFactory,
+    MemoryFactory,
     MessageFactory,
     TagFactory,
     message_chain,
@@ -156,6 +157,7 @@ def test_chat_messages_is_the_seed_hal_document(auth_client, user):
     chat = ConversationFactory(user=user)
     question, answer = message_chain(chat, 2)
     Message.objects.filter(pk=question.pk).update(text="What were the Q4 sales figures?", cost=0)
+    MemoryFactory(user=user, memory_id="mem-789")
     Message.objects.filter(pk=answer.pk).update(
         text="", cost=Decimal("0.0042"), memory_id="mem-789"
     )

@@ -10,6 +10,11 @@ re-tokenised on every reply. A cached branch is used only when its fingerprint �
 message, message count, last ``updated_at`` — still matches (one aggregate query), so any
 edit, branch or delete through any route makes it stale; deletes through the chats API also
 drop it outright (docs/api-behaviour.md#reply-context).
+
+When the user has memories on, their saved memories join the system prompt, newest change first,
+as many as fit a share of the window (``MEMORY_CONTEXT_SHARE_PERCENT``), counted with the model's
+own tokenizer; the reply's ``memoryId`` names the newest one included
+(docs/api-behaviour.md#memories-in-replies).
 """
 
 from __future__ import annotations
@@ -18,14 +23,17 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max, Q
 
 from chatcore.ai.base import ChatTurn, ModelSpec, Role
 from chatcore.errors import InvalidInput
+from chatcore.models import User
 from chatcore.tokens import count_tokens
 from convos_app.models import Conversation
 from messages_app.models import ContentPart, Message
+from messages_app.selectors.memories import ContextMemory, memories_for_context
 from messages_app.trees import TreeNode, direct_path
 
 logger = logging.getLogger("convos_app.chats")
@@ -37,6 +45,10 @@ TOKENS_PER_TURN = 4
 TOKENS_PER_REPLY = 3
 # The system prompt comes from the conversation's settings (LibreChat preset keys).
 SYSTEM_PROMPT_KEYS = ("promptPrefix", "system", "instructions")
+MEMORY_HEADER = (
+    "What you remember about the user (saved memories, one per line as key: value). "
+    "Use them when they are relevant:"
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,8 @@ class PromptContext:
     system: str | None
     turns: list[ChatTurn]
     input_tokens: int
+    # The newest memory in ``system`` (the reply's ``memoryId``), None when none is.
+    memory_id: str | None = None
 
 
 def context_cache_key(conversation_pk: int) -> str:
@@ -157,6 +171,50 @@ def system_prompt(conversation: Conversation) -> str | None:
     return None
 
 
+def reply_memories(*, user: User, conversation: Conversation) -> list[ContextMemory]:
+    """The memories a reply of this chat may use (none when the user turned memories off)."""
+    return memories_for_context(user=user, agent_id=conversation.agent_id)
+
+
+def _memory_line(memory: ContextMemory) -> str:
+    return f"- {memory.key}: {memory.value}"
+
+
+def _memory_block(memories: Sequence[ContextMemory]) -> str:
+    return "\n".join([MEMORY_HEADER, *(_memory_line(memory) for memory in memories)])
+
+
+def with_memories(
+    *, spec: ModelSpec, system: str | None, memories: Sequence[ContextMemory], room: int
+) -> tuple[str | None, str | None]:
+    """(system prompt with the memories that fit in ``room`` tokens, id of the newest one).
+
+    Memories are taken newest change first while the whole block, counted with the model's
+    tokenizer, stays within the share of ``room`` that ``MEMORY_CONTEXT_SHARE_PERCENT`` allows;
+    one that does not fit is skipped (a shorter, older one may still fit).
+    """
+    if not memories:
+        return system, None
+    model = spec.provider_model
+    cap = room * settings.MEMORY_CONTEXT_SHARE_PERCENT // 100
+    used = count_tokens(MEMORY_HEADER, model=model)
+    chosen: list[ContextMemory] = []
+    for memory in memories:
+        # Each line counted on its own (with its newline): linear in the memories' size.
+        cost = count_tokens("\n" + _memory_line(memory), model=model)
+        if used + cost <= cap:
+            chosen.append(memory)
+            used += cost
+    # Tokens can merge across line ends, so the block is counted whole once; rarely, the
+    # oldest chosen lines go until it fits.
+    while chosen and count_tokens(_memory_block(chosen), model=model) > cap:
+        chosen.pop()
+    if not chosen:
+        return system, None
+    block = _memory_block(chosen)
+    return (f"{system}\n\n{block}" if system else block), chosen[0].memory_id
+
+
 def output_reserve(spec: ModelSpec, max_output_tokens: int | None) -> int:
     """Tokens kept free for the reply: the requested budget, at most half the window."""
     wanted = max_output_tokens or spec.max_output_tokens
@@ -171,20 +229,27 @@ def build_prompt(
     new_text: str,
     new_tokens: int,
     max_output_tokens: int | None,
+    memories: Sequence[ContextMemory] = (),
 ) -> PromptContext:
     """The newest turns that fit ``spec.context_window`` (minus the reply's reserve and the
     system prompt), oldest first, always ending with the new user message.
 
+    ``memories`` (newest first) join the system prompt as far as they fit the room left after
+    the system prompt and the new message (``with_memories``); history gets the rest.
+
     Raises ``InvalidInput`` when the new message alone does not fit — before anything is
     stored, so the client gets a 400 and no orphan message.
     """
+    budget = spec.context_window - output_reserve(spec, max_output_tokens) - TOKENS_PER_REPLY
+    base_tokens = count_tokens(system, model=spec.provider_model) + TOKENS_PER_TURN if system else 0
+    if base_tokens + new_tokens + TOKENS_PER_TURN > budget:
+        raise InvalidInput(MESSAGE_TOO_LONG)
+    room = budget - base_tokens - new_tokens - TOKENS_PER_TURN
+    system, memory_id = with_memories(spec=spec, system=system, memories=memories, room=room)
     system_tokens = (
         count_tokens(system, model=spec.provider_model) + TOKENS_PER_TURN if system else 0
     )
-    budget = spec.context_window - output_reserve(spec, max_output_tokens) - TOKENS_PER_REPLY
     used = system_tokens + new_tokens + TOKENS_PER_TURN
-    if used > budget:
-        raise InvalidInput(MESSAGE_TOO_LONG)
     kept: list[BranchTurn] = []
     for turn in reversed(history):
         cost = turn.tokens + TOKENS_PER_TURN
@@ -195,4 +260,6 @@ def build_prompt(
     kept.reverse()
     turns = [ChatTurn(role=turn.role, content=turn.text) for turn in kept]
     turns.append(ChatTurn(role="user", content=new_text))
-    return PromptContext(system=system, turns=turns, input_tokens=used + TOKENS_PER_REPLY)
+    return PromptContext(
+        system=system, turns=turns, input_tokens=used + TOKENS_PER_REPLY, memory_id=memory_id
+    )

@@ -168,6 +168,7 @@ def reply_prepare(
         new_text=content,
         new_tokens=tokens,
         max_output_tokens=options.max_output_tokens,
+        memories=context.reply_memories(user=user, conversation=conversation),
     )
     message = _store_user_message(
         user=user,
@@ -250,6 +251,7 @@ def reply_store(
         error=error,
         finish_reason=finish_reason,
         workflow_id=plan.workflow_id,
+        memory_id=plan.prompt.memory_id,
         metadata={"usage": usage_meta},
         created_at=now,
     )

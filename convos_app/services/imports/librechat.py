@@ -48,7 +48,6 @@ MESSAGE_COLUMNS: dict[str, tuple[str, str, int | None]] = {
     "files": ("files", "json", None),
     "metadata": ("metadata", "json", None),
     "cost": ("cost", "cost", None),
-    "memoryId": ("memory_id", "str", 255),
     "workflowId": ("workflow_id", "uuid", None),
 }
 # Keys that are ids, owners or structure: re-derived on import, never copied.
@@ -71,6 +70,9 @@ MESSAGE_STRUCTURE = {
     "feedback",
     "expiredAt",
     "isTemporary",
+    # A reference to a memory of the exporting account; memories are not exported, so it names
+    # nothing here (docs/api-behaviour.md#memories).
+    "memoryId",
 }
 CONVERSATION_COLUMNS: dict[str, tuple[str, int]] = {
     "endpointType": ("endpoint_type", 128),
