@@ -109,3 +109,5 @@ class OwnedModel(TimestampedModel):
 
 # The search document table lives in chatcore.search; imported so Django registers it.
 from chatcore.search.models import SearchDocument  # noqa: E402, F401
+# The staff access log lives in chatcore.audit; imported so Django registers it.
+from chatcore.audit import StaffAccess  # noqa: E402, F401
