@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from chatcore.ai.views import ModelDiscoveryViewSet
 from chatcore.auth.account_views import AccountViewSet, PasswordResetViewSet
 from chatcore.auth.views import PublicAuthViewSet
 
@@ -27,6 +28,8 @@ urlpatterns = [
         AccountViewSet.as_view({"get": "retrieve", "delete": "destroy"}),
         name="user-detail",
     ),
+    path("endpoints", ModelDiscoveryViewSet.as_view({"get": "endpoints"}), name="ai-endpoints"),
+    path("models", ModelDiscoveryViewSet.as_view({"get": "models"}), name="ai-models"),
     # LibreChat's client deletes the account here (data-provider ``deleteUser``).
     path("user/delete", AccountViewSet.as_view({"delete": "destroy"}), name="user-delete"),
 ]
