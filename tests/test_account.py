@@ -9,6 +9,7 @@ import re
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
+from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
@@ -31,6 +32,22 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def private_cache(settings):
+    """Rate-limit counters in a per-test local-memory cache: a committed counter in the shared
+    cache table would outlive the test (and spend a later run's budget)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "account-tests",
+        }
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
 
 ME = "/api/user"
 REQUEST = "/api/auth/requestPasswordReset"

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 
 from chatcore.models import User
 from convos_app.models import Conversation
@@ -14,6 +15,21 @@ from tests.factories import DEFAULT_PASSWORD, ConversationFactory
 from tests.librechat_client import access_token, run_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def private_cache(settings):
+    """Rate-limit counters in a per-test local-memory cache: a committed counter in the shared
+    cache table would outlive the test (and spend a later run's budget)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "account-tests",
+        }
+    }
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def test_the_real_client_deletes_the_account(live_server, user):
