@@ -44,7 +44,7 @@ from chatcore.admin import (
     search_owners,
     short_id,
 )
-from chatcore.audit import staff_access_record
+from chatcore.audit import staff_access_record, staff_access_record_many
 from chatcore.errors import ApplicationError
 from chatcore.models import User
 from convos_app.models import Conversation
@@ -300,6 +300,14 @@ class ConversationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Export selected conversations (JSON)", permissions=["view"])
     def export_selected(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
+        # Exporting is reading: one access-log row per conversation of another user.
+        staff_access_record_many(
+            staff=request.user,
+            object_type="conversation export",
+            objects=queryset.order_by().values_list(
+                "user_id", "user__email", "conversation_id", "title"
+            ),
+        )
         chunks = export_chunks(conversations=queryset.order_by(), export_format="json")
         response = StreamingHttpResponse(chunks, content_type="application/json")
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")

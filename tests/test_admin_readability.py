@@ -272,3 +272,17 @@ def test_message_tree_parents_are_kept_in_the_page(staff_client, user):
     root = MessageFactory(conversation=convo, parent_message_id=NO_PARENT)
     page = change_page(staff_client, convo)
     assert f'title="{root.message_id}"' in page
+
+
+def test_exporting_other_users_conversations_is_logged(staff_client, staff, user):
+    theirs = ConversationFactory(user=user, title="Exported")
+    own = ConversationFactory(user=staff, title="Mine")
+    r = staff_client.post(
+        CONVERSATIONS,
+        {"action": "export_selected", "_selected_action": [theirs.pk, own.pk]},
+    )
+    assert r.status_code == 200
+    b"".join(r.streaming_content)
+    assert list(
+        StaffAccess.objects.values_list("owner_email", "object_type", "object_id", "object_label")
+    ) == [("alice@example.com", "conversation export", theirs.conversation_id, "Exported")]
