@@ -37,6 +37,8 @@ COUNT_CAP = 10_000
 # Admin full-text search runs one owner-scoped search per owner the owner filter matches, for
 # at most this many owners (docs/api-behaviour.md#admin-search).
 SEARCH_MAX_OWNERS = 20
+# At most this many full-text matches are listed (an IN list of bounded length).
+SEARCH_MAX_RESULTS = 2_000
 EMAIL_SUGGESTIONS = 10
 
 

@@ -36,6 +36,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from chatcore.admin import (
+    SEARCH_MAX_RESULTS,
     SEARCH_NEEDS_OWNER,
     EstimatedCountPaginator,
     InputFilter,
@@ -263,6 +264,9 @@ class ConversationAdmin(admin.ModelAdmin):
                 pks.update(conversation_search_pks(user=owner, query=term))
             except ApplicationError:
                 break  # a query with nothing searchable ("--"): titles and ids only
+            if len(pks) >= SEARCH_MAX_RESULTS:
+                pks = set(sorted(pks, reverse=True)[:SEARCH_MAX_RESULTS])
+                break
         if pks:
             found = found | queryset.filter(pk__in=pks)
         return found, duplicates

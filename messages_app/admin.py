@@ -31,8 +31,9 @@ from chatcore.errors import ApplicationError
 from messages_app.models import ContentPart, Feedback, Message
 from messages_app.search import message_search
 
-# Full-text hits kept per owner in an admin search (the most relevant first).
-SEARCH_HITS_PER_OWNER = 500
+# Full-text hits kept per owner in an admin search (the most relevant first); with at most
+# SEARCH_MAX_OWNERS owners that is at most 2,000 ids.
+SEARCH_HITS_PER_OWNER = 100
 
 
 def _pre(text: str | None) -> str:

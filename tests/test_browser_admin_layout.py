@@ -1,6 +1,7 @@
 """The admin's layout in a real browser (Debian's Chromium through Playwright, as in
 ``tests/test_browser_admin.py``): a straight chat is flat, a regenerated reply is indented, the
-conversation list fits a 1400 px window; screenshots of both are saved under ``var/``."""
+conversation list fits a 1400 px window, the owner filter suggests emails; screenshots of the
+tree and the list are saved under ``var/``."""
 
 from __future__ import annotations
 
@@ -81,6 +82,16 @@ def test_tree_indents_only_at_branches_and_the_list_fits_1400px(live_server, mon
         assert widths[0] <= 1400 and widths[1] <= widths[2] and widths[3] <= 1400, widths
         headers = page.inner_text("#result_list thead")
         assert "LAST ACTIVITY" in headers.upper(), headers
+        # The owner filter suggests emails as one types part of one.
+        page.fill("input[name=owner]", "rather.long")
+        page.wait_for_function(
+            "() => document.querySelectorAll('#chatcore-suggest-owner option').length > 0"
+        )
+        suggested = page.evaluate(
+            "() => [...document.querySelectorAll('#chatcore-suggest-owner option')]"
+            ".map(o => o.value)"
+        )
+        assert suggested == ["a.rather.long.address.for.an.owner@example.com"]
 
         page.click(f"#result_list a[href$='/{convo.pk}/change/']")
         page.wait_for_selector("#message-tree")
