@@ -107,5 +107,7 @@ class OwnedModel(TimestampedModel):
         abstract = True
 
 
-# The search document table lives in chatcore.search; imported so Django registers it.
+# The staff access log (chatcore.audit) and the search document table (chatcore.search) live
+# in their own modules; imported so Django registers them.
+from chatcore.audit import StaffAccess  # noqa: E402, F401
 from chatcore.search.models import SearchDocument  # noqa: E402, F401

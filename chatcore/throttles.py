@@ -141,3 +141,20 @@ class SharePublishIPThrottle(RateThrottle):
     kind = per = "ip"
     error = SHARE_RATE_LIMITED
     detail = None
+
+
+# --- Account self-service: per client IP ----------------------------------------------------------
+class AccountDeleteThrottle(RateThrottle):
+    """Deleting the account checks a password, so it spends the login budget."""
+
+    rates_setting = "AUTH_RATES"
+    kind = "login"
+
+
+class PasswordResetThrottle(RateThrottle):
+    """Asking for reset mails and using reset tokens, each with its own budget."""
+
+    rates_setting = "PASSWORD_RESET_RATES"
+
+    def kind_for(self, view: Any) -> str:
+        return "request" if getattr(view, "action", None) == "request_reset" else "reset"

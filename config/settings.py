@@ -347,3 +347,36 @@ MEMORY_VALUE_MAX_CHARS = env_int("MEMORY_VALUE_MAX_CHARS", 10_000)
 # Share (percent) of a reply's free context window that saved memories may take.
 MEMORY_CONTEXT_SHARE_PERCENT = env_int("MEMORY_CONTEXT_SHARE_PERCENT", 25)
 # --- end of memories -----------------------------------------------------------------------------
+# --- Account self-service: email, password reset (docs/api-behaviour.md#password-reset) ---------
+# Console by default (the reset mail is printed by the server), a directory of .eml files with
+# EMAIL_FILE_PATH, SMTP when EMAIL_HOST is set; EMAIL_BACKEND overrides the choice.
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend"
+    if EMAIL_FILE_PATH
+    else "django.core.mail.backends.console.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "chatcore <no-reply@localhost>")
+# How long a reset link works (Django's token generator), in seconds.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
+# The link mailed to the user; {userId} and {token} are filled in. A relative link is made
+# absolute with the request's host. LibreChat's client serves /reset-password.
+PASSWORD_RESET_LINK = env_str(
+    "PASSWORD_RESET_LINK", "/reset-password?token={token}&userId={userId}"
+)
+# Per client IP: asking for reset mails, and using a reset token.
+PASSWORD_RESET_RATES = {
+    "request": _rate("PASSWORD_RESET_REQUEST_RATE", "5/hour"),
+    "reset": _rate("PASSWORD_RESET_RATE", "10/hour"),
+}
+# --- end of account self-service -----------------------------------------------------------------

@@ -6,7 +6,13 @@
 * Filters that never list a whole table: owner by email and tag by name are typed (an input
   box), the others are booleans, dates or the few distinct endpoints/models.
 * The change page shows the messages as an ordered, paginated tree (depth-first, oldest sibling
-  first) with each message's content parts and feedback; nothing loads every message row.
+  first, indented only where the conversation really branches) with the content parts that add
+  something to the text, and feedback; nothing loads every message row. It is read-only (no
+  Save buttons), and opening it records the staff member in the access log (``chatcore.audit``).
+* Search: title (contains) or exact id, plus the full-text search backend over titles and
+  messages, run per owner (docs/api-behaviour.md#admin-search); the list is ordered by last
+  activity and fits 1400 px (short ids with the whole id in a tooltip and a copy button).
+* The user page shows the user's counts with links to their conversations, messages and tags.
 * Every write goes through the API's services: archive/unarchive through
   ``conversation_archive``, delete through ``conversations_delete_by_pks`` (messages, parts,
   feedback and tag counts stay right), import through ``conversations_import``; "export
@@ -21,16 +27,30 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
 
-from chatcore.admin import EstimatedCountPaginator, InputFilter, OwnerEmailFilter, change_link
+from chatcore.admin import (
+    SEARCH_MAX_RESULTS,
+    SEARCH_NEEDS_OWNER,
+    EstimatedCountPaginator,
+    InputFilter,
+    OwnerEmailFilter,
+    UserAdmin,
+    change_link,
+    search_owners,
+    short_id,
+)
+from chatcore.audit import staff_access_record, staff_access_record_many
 from chatcore.errors import ApplicationError
 from chatcore.models import User
 from convos_app.models import Conversation, Project, SharedLink
+from convos_app.search import conversation_search_pks
 from convos_app.services.bulk import conversations_bulk
 from convos_app.services.conversations import conversation_archive
 from convos_app.services.delete import conversations_delete_by_pks
@@ -38,9 +58,14 @@ from convos_app.services.exports import export_chunks
 from convos_app.services.imports import FORMATS, conversations_import
 from convos_app.services.shares import shared_links_revoke_by_pks
 from messages_app.models import ContentPart, Feedback, Message
-from messages_app.trees import TreeNode, depth_first, forest
+from messages_app.trees import TreeNode, branch_levels, forest
+from tags_app.models import Tag, TaggedConversation
 
 MESSAGES_PER_PAGE = 50
+INDENT_PX = 24
+MAX_INDENT_LEVELS = 12
+TITLE_CHARS = 60
+OWNER_CHARS = 32
 
 
 class TagNameFilter(InputFilter):
@@ -49,7 +74,13 @@ class TagNameFilter(InputFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
         value = (self.value() or "").strip()
-        return queryset.filter(tag_links__tag__name=value) if value else None
+        if not value:
+            return None
+        # Case-insensitive, and an EXISTS so a conversation is listed once whatever matches.
+        links = TaggedConversation.objects.filter(
+            conversation=OuterRef("pk"), tag__name__iexact=value
+        )
+        return queryset.filter(Exists(links))
 
 
 class ProjectNameFilter(InputFilter):
@@ -90,9 +121,9 @@ def _message_tree_page(conversation: Conversation, page_number: str | None) -> d
     )
     pk_of = {message_id: pk for pk, message_id, _ in skeleton}
     tree = forest([TreeNode(message_id, parent) for _, message_id, parent in skeleton])
-    ordered = [  # (pk, depth, siblings)
-        (pk_of[message_id], depth, len(tree.siblings(message_id)))
-        for message_id, depth in depth_first(tree)
+    ordered = [  # (pk, level, siblings)
+        (pk_of[message_id], level, len(tree.siblings(message_id)))
+        for message_id, level in branch_levels(tree)
     ]
     page = Paginator(ordered, MESSAGES_PER_PAGE).get_page(page_number)
     pks = [pk for pk, _, _ in page.object_list]
@@ -101,35 +132,56 @@ def _message_tree_page(conversation: Conversation, page_number: str | None) -> d
     for part in ContentPart.objects.filter(message_id__in=pks).order_by("message_id", "index"):
         parts[part.message_id].append(part)
     feedback = {f.message_id: f for f in Feedback.objects.filter(message_id__in=pks)}
-    entries = [
-        {
-            "message": rows[pk],
-            "depth": depth,
-            "indent": min(depth, 20) * 16,
-            "branched": siblings > 1,
-            "parts": parts.get(pk, []),
-            "feedback": feedback.get(pk),
-            "url": reverse("admin:messages_app_message_change", args=[pk]),
-        }
-        for pk, depth, siblings in page.object_list
-        if pk in rows
-    ]
+    entries = []
+    for pk, level, siblings in page.object_list:
+        if pk not in rows:
+            continue
+        message = rows[pk]
+        shown_parts = _parts_worth_showing(message.text, parts.get(pk, []))
+        entries.append(
+            {
+                "message": message,
+                "text": message.text or _joined_text(parts.get(pk, [])),
+                "level": level,
+                "indent": min(level, MAX_INDENT_LEVELS) * INDENT_PX,
+                "branched": siblings > 1,
+                "parts": shown_parts,
+                "feedback": feedback.get(pk),
+                "url": reverse("admin:messages_app_message_change", args=[pk]),
+            }
+        )
     return {"page": page, "entries": entries, "total": len(ordered)}
+
+
+def _joined_text(parts: list[ContentPart]) -> str:
+    return "\n".join(part.text for part in parts if part.type == "text" and part.text)
+
+
+def _parts_worth_showing(text: str, parts: list[ContentPart]) -> list[ContentPart]:
+    """The parts that add something to the message's text: every non-text part (thinking, tool
+    calls, images, ...), and a text part only when the message text does not already say it
+    (clients usually send the same words as ``text`` and as text part 0). A message with no
+    ``text`` shows its text parts as its text instead."""
+    text = (text or "").strip()
+    return [
+        part
+        for part in parts
+        if part.type != "text" or (text and (part.text or "").strip() not in text)
+    ]
 
 
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
     list_display = (
-        "title",
-        "conversation_id",
+        "short_title",
+        "short_conversation_id",
         "owner",
         "endpoint",
         "model",
-        "is_archived",
-        "created_at",
-        "updated_at",
+        "archived",
+        "updated",
     )
-    list_display_links = ("title",)
+    list_display_links = ("short_title",)
     list_select_related = ("user",)
     list_filter = (
         OwnerEmailFilter,
@@ -143,9 +195,12 @@ class ConversationAdmin(admin.ModelAdmin):
         "updated_at",
     )
     search_fields = ("title", "=conversation_id")
-    search_help_text = "Title (contains) or exact conversationId"
+    search_help_text = (
+        "Title (contains), exact conversationId, or words said in the conversation (full-text, "
+        "per owner: narrow the owner filter when there are many users)"
+    )
     date_hierarchy = "updated_at"
-    ordering = ("-id",)
+    ordering = ("-updated_at", "-id")
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_per_page = 50
@@ -183,9 +238,57 @@ class ConversationAdmin(admin.ModelAdmin):
     change_form_template = "admin/convos_app/conversation/change_form.html"
     change_list_template = "admin/convos_app/conversation/change_list.html"
 
+    @admin.display(description="title", ordering="title")
+    def short_title(self, obj: Conversation) -> str:
+        title = obj.title or "(untitled)"
+        if len(title) <= TITLE_CHARS:
+            return title
+        return format_html('<span title="{}">{}…</span>', title, title[: TITLE_CHARS - 1])
+
+    @admin.display(description="conversationId", ordering="conversation_id")
+    def short_conversation_id(self, obj: Conversation) -> str:
+        return short_id(obj.conversation_id)
+
     @admin.display(description="owner", ordering="user__email")
     def owner(self, obj: Conversation) -> str:
-        return obj.user.email
+        email = obj.user.email
+        if len(email) <= OWNER_CHARS:
+            return email
+        return format_html('<span title="{}">{}…</span>', email, email[: OWNER_CHARS - 1])
+
+    @admin.display(description="archived", boolean=True, ordering="is_archived")
+    def archived(self, obj: Conversation) -> bool:
+        return obj.is_archived
+
+    @admin.display(description="last activity", ordering="updated_at")
+    def updated(self, obj: Conversation) -> str:
+        return timezone.localtime(obj.updated_at).strftime("%Y-%m-%d %H:%M")
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        """Title and id matches, or'ed with the full-text backend's matches (titles and message
+        text) for each owner the owner filter names (docs/api-behaviour.md#admin-search)."""
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if not term:
+            return found, duplicates
+        owners = search_owners(request)
+        if owners is None:
+            self.message_user(request, SEARCH_NEEDS_OWNER, messages.WARNING)
+            return found, duplicates
+        pks: set[int] = set()
+        for owner in owners:
+            try:
+                pks.update(conversation_search_pks(user=owner, query=term))
+            except ApplicationError:
+                break  # a query with nothing searchable ("--"): titles and ids only
+            if len(pks) >= SEARCH_MAX_RESULTS:
+                pks = set(sorted(pks, reverse=True)[:SEARCH_MAX_RESULTS])
+                break
+        if pks:
+            found = found | queryset.filter(pk__in=pks)
+        return found, duplicates
 
     # --- writes only through services ------------------------------------------------------------
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -240,6 +343,14 @@ class ConversationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Export selected conversations (JSON)", permissions=["view"])
     def export_selected(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
+        # Exporting is reading: one access-log row per conversation of another user.
+        staff_access_record_many(
+            staff=request.user,
+            object_type="conversation export",
+            objects=queryset.order_by().values_list(
+                "user_id", "user__email", "conversation_id", "title"
+            ),
+        )
         chunks = export_chunks(conversations=queryset.order_by(), export_format="json")
         response = StreamingHttpResponse(chunks, content_type="application/json")
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
@@ -301,11 +412,23 @@ class ConversationAdmin(admin.ModelAdmin):
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         extra_context = dict(extra_context or {})
+        # Every field is read-only; changes go through the actions, so no Save buttons.
+        extra_context.update(
+            show_save=False, show_save_and_continue=False, show_save_and_add_another=False
+        )
         conversation = self.get_object(request, object_id)
         if conversation is not None:
             extra_context["message_tree"] = _message_tree_page(
                 conversation, request.GET.get("mpage")
             )
+            if request.method == "GET":
+                staff_access_record(
+                    staff=request.user,
+                    owner=conversation.user,
+                    object_type="conversation",
+                    object_id=conversation.conversation_id,
+                    label=conversation.title,
+                )
         return super().change_view(request, object_id, form_url, extra_context)
 
     # --- import page -----------------------------------------------------------------------
@@ -454,3 +577,35 @@ class SharedLinkAdmin(admin.ModelAdmin):
 
     def delete_model(self, request: HttpRequest, obj: SharedLink) -> None:
         shared_links_revoke_by_pks(link_pks=[obj.pk])
+
+
+# --- the user page: activity counts (here because they count this app's and lower apps' rows;
+# chatcore, where the user admin lives, imports no app) -------------------------------------------
+class UserActivityAdmin(UserAdmin):
+    readonly_fields = ("activity",)
+    fieldsets = (*UserAdmin.fieldsets, ("Activity", {"fields": ("activity",)}))
+
+    @admin.display(description="activity")
+    def activity(self, obj: User) -> str:
+        """Counts by the owner's indexes (one index range each) and links to the lists."""
+        if obj.pk is None:
+            return "—"
+        conversations = Conversation.objects.filter(user=obj)
+        last = conversations.order_by("-updated_at").values_list("updated_at", flat=True).first()
+        query = "?" + urlencode({"owner": obj.email})
+        return format_html(
+            '<a href="{}">{} conversation(s)</a> · <a href="{}">{} message(s)</a> · '
+            '<a href="{}">{} tag(s)</a> · last activity: {} · <a href="{}">staff access log</a>',
+            reverse("admin:convos_app_conversation_changelist") + query,
+            conversations.count(),
+            reverse("admin:messages_app_message_changelist") + query,
+            Message.objects.filter(user=obj).count(),
+            reverse("admin:tags_app_tag_changelist") + query,
+            Tag.objects.filter(user=obj).count(),
+            timezone.localtime(last).strftime("%Y-%m-%d %H:%M") if last else "never",
+            reverse("admin:chatcore_staffaccess_changelist") + "?" + urlencode({"q": obj.email}),
+        )
+
+
+admin.site.unregister(User)
+admin.site.register(User, UserActivityAdmin)

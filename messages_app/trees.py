@@ -237,3 +237,19 @@ def depth_first(tree: Forest) -> Iterator[tuple[str, int]]:
         node_id, depth = stack.pop()
         yield node_id, depth
         stack.extend((child, depth + 1) for child in reversed(tree.children.get(node_id, ())))
+
+
+def branch_levels(tree: Forest) -> Iterator[tuple[str, int]]:
+    """``(id, level)`` in ``depth_first`` order, where the level counts only real branches.
+
+    Roots are at level 0; a node is one level deeper than its parent only when the parent has
+    several children, so a straight back-and-forth stays at level 0 however long it is. This
+    is how the admin indents a tree (docs/api-behaviour.md#admin-readability).
+    """
+    stack = [(root, 0) for root in reversed(tree.roots)]
+    while stack:
+        node_id, level = stack.pop()
+        yield node_id, level
+        children = tree.children.get(node_id, ())
+        child_level = level + 1 if len(children) > 1 else level
+        stack.extend((child, child_level) for child in reversed(children))

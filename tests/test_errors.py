@@ -28,7 +28,7 @@ def test_unknown_route_outside_api_is_json_404(client):
 
 
 def test_wrong_method_is_json_405(auth_client):
-    r = auth_client.delete("/api/user")
+    r = auth_client.put("/api/user")
     assert r.status_code == 405
     assert r.json() == {"error": "Method not allowed"}
 

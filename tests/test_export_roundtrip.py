@@ -24,6 +24,7 @@ from tests.factories import (
     FeedbackFactory,
     MessageFactory,
 )
+from tests.test_import_formats import FIXTURES
 
 
 def rich_conversation(user) -> Conversation:
@@ -243,3 +244,65 @@ def test_exporting_an_unknown_or_foreign_conversation_is_not_found(user, other_u
             user=user, out=io.StringIO(), conversation_ids=[foreign.conversation_id]
         )
     assert caught.value.error == "Conversation not found"
+
+
+@pytest.mark.django_db
+def test_markdown_export_renders_images_and_tool_calls_compactly(user):
+    convo = ConversationFactory(user=user, title="Parts")
+    prompt = MessageFactory(conversation=convo, text="What is in this picture?")
+    ContentPartFactory(
+        message=prompt,
+        index=0,
+        type="image_url",
+        text="",
+        payload={"type": "image_url", "image_url": {"url": "https://img.example/cat.png"}},
+    )
+    reply = MessageFactory(
+        conversation=convo,
+        parent_message_id=prompt.message_id,
+        is_created_by_user=False,
+        text="A cat.",
+        created_at=prompt.created_at + timedelta(seconds=1),
+    )
+    ContentPartFactory(
+        message=reply,
+        index=0,
+        type="tool_call",
+        text="",
+        payload={
+            "type": "tool_call",
+            "tool_call": {
+                "id": "t1",
+                "name": "web_search",
+                "args": '{"query": "cat breeds"}',
+                "output": "Sources:\n- [Cats](https://cats.example/)",
+            },
+        },
+    )
+    out = io.StringIO()
+    conversations_export(user=user, out=out, export_format="markdown")
+
+    text = out.getvalue()
+    assert "![](https://img.example/cat.png)\n\nWhat is in this picture?" in text
+    assert (
+        '> **Tool call** `web_search` · query: "cat breeds"\n>\n'
+        "> Sources:\n> - [Cats](https://cats.example/)\n\nA cat."
+    ) in text
+    assert "```json" not in text and '"tool_call"' not in text
+
+
+@pytest.mark.django_db
+def test_an_imported_browsing_chat_exports_to_readable_markdown(user):
+    fixture = FIXTURES / "chatgpt" / "browsing.json"
+    conversations_import(user=user, stream=io.BytesIO(fixture.read_bytes()))
+    out = io.StringIO()
+    conversations_export(user=user, out=out, export_format="markdown")
+
+    text = out.getvalue()
+    assert (
+        '> **Tool call** `web_search` · query: "Roscoff Plymouth ferry June timetable", '
+        "recency_days: 30\n>\n> Sources:\n"
+        "> - [Roscoff-Plymouth timetable](https://ferries.example.com/roscoff-plymouth)\n"
+    ) in text
+    assert "> > Book early for July and August." in text
+    assert "{" not in text.split("\n## ", 1)[1]  # no JSON below the header

@@ -3,7 +3,9 @@
 from chatcore.models import NO_PARENT
 from messages_app.trees import (
     TreeNode,
+    branch_levels,
     direct_path,
+    forest,
     path_with_branches,
     split_at_target_level,
     topological_order,
@@ -88,3 +90,22 @@ def test_topological_order_puts_parents_first_and_breaks_cycles():
     assert topological_order(shuffled) == nodes(("a", R), ("b", "a"), ("c", "b"))
     cycle = nodes(("101", "100"), ("100", "101"))
     assert topological_order(cycle) == nodes(("101", R), ("100", "101"))
+
+
+def test_branch_levels_keep_a_straight_chain_flat_and_indent_only_at_branches():
+    chain = [TreeNode("a", NO_PARENT), TreeNode("b", "a"), TreeNode("c", "b"), TreeNode("d", "c")]
+    assert list(branch_levels(forest(chain))) == [("a", 0), ("b", 0), ("c", 0), ("d", 0)]
+    branched = [
+        TreeNode("q", NO_PARENT),
+        TreeNode("r1", "q"),
+        TreeNode("r2", "q"),
+        TreeNode("q2", "r2"),
+        TreeNode("r3", "q2"),
+    ]
+    assert list(branch_levels(forest(branched))) == [
+        ("q", 0),
+        ("r1", 1),
+        ("r2", 1),
+        ("q2", 1),
+        ("r3", 1),
+    ]

@@ -36,13 +36,13 @@ def test_import_command_imports_files_and_prints_a_summary(user):
         FIXTURES / "chatgpt" / "export.json",
         FIXTURES / "chatgpt" / "modern-export.json",
     )
-    assert f"{export}: imported 2 conversations, 13 messages" in out
+    assert f"{export}: imported 2 conversations, 10 messages" in out
     assert f"{modern}: imported 2 conversations, 6 messages" in out
     assert "skipped #1 'Half-synced chat': Conversation has no message mapping" in out
     assert "skipped #3 'Draft from the mobile app': Conversation has no valid create_time" in out
-    assert "Total: 4 conversations, 19 messages, 2 skipped" in out
+    assert "Total: 4 conversations, 16 messages, 2 skipped" in out
     assert "4 conversations" not in err  # progress lines are per file
-    assert "2 conversations, 13 messages" in err  # final progress line (not a TTY: plain)
+    assert "2 conversations, 10 messages" in err  # final progress line (not a TTY: plain)
     assert Conversation.objects.filter(user=user).count() == 4
 
 

@@ -25,6 +25,7 @@ from convos_app.services.imports import (
     UNSUPPORTED,
     conversations_import,
 )
+from convos_app.services.imports.chatgpt_browsing import BrowsingStep, tool_call_part
 from messages_app.models import ContentPart, Feedback, Message
 from tags_app.models import Tag, TaggedConversation
 from tests.factories import TagFactory
@@ -96,6 +97,7 @@ FIXTURE_FORMATS = [
     ("chatgpt/tree.json", "chatgpt"),
     ("chatgpt/citations.json", "chatgpt"),
     ("chatgpt/modern-export.json", "chatgpt"),
+    ("chatgpt/browsing.json", "chatgpt"),
     ("librechat/recursive-export.json", "librechat"),
     ("librechat/tree.json", "librechat"),
     ("librechat/flat-branches.json", "librechat"),
@@ -125,29 +127,49 @@ def test_the_fixture_list_covers_every_file_in_the_folder():
 def test_chatgpt_export_imports_two_linear_conversations_with_rendered_tool_content(user):
     result = run_import(user, "chatgpt/export.json")
 
-    assert (result.format, result.conversations, result.messages) == ("chatgpt", 2, 13)
+    assert (result.format, result.conversations, result.messages) == ("chatgpt", 2, 10)
     assert result.skipped == ()
     first = Conversation.objects.get(user=user, title="Tide tables for a Brittany trip")
     second = Conversation.objects.get(user=user, title="Haiku about autumn rain")
     assert (first.endpoint, first.model) == ("openAI", "gpt-4o-mini")
     assert first.created_at.timestamp() == pytest.approx(1711000000.25, abs=1e-3)
-    # 11 mapping nodes: the null root and the hidden system node are dropped
-    assert first.messages.count() == 9
+    # 11 mapping nodes: the null root and the hidden system node are dropped, the browser call
+    # and its two results fold into the answer after them
+    assert first.messages.count() == 6
     assert second.messages.count() == 4
     # a single chain: exactly one child per parent, each answering the one before
     for children in tree(first).values():
         assert len(children) == 1
     texts = chain_texts(first)
     assert texts[0] == "When is low tide at Saint-Malo next Saturday?"
+    assert texts[1] == (
+        "Low tide at Saint-Malo on Saturday is at 14:12, about 1.1 m above chart datum."
+    )
     assert texts[-1] == "The water is lowest around 14:00 and highest near 20:30."
     users = first.messages.filter(is_created_by_user=True)
     assert users.count() == 2
     assert set(users.values_list("sender", "model").distinct()) == {("user", "gpt-4o-mini")}
     replies = first.messages.filter(is_created_by_user=False)
-    assert replies.count() == 7  # tool (browser, python) output is kept as replies
+    assert replies.count() == 4  # python code and its output are kept as replies
     assert set(replies.values_list("sender", "model").distinct()) == {("GPT-4", "gpt-4")}
-    code = first.messages.filter(text__startswith="```unknown\nsearch(")
-    assert [m.text for m in code] == ['```unknown\nsearch("Saint-Malo tide times Saturday")\n```']
+    assert not first.messages.filter(text__contains="tether").exists()
+    assert not first.messages.filter(text__startswith="```unknown\nsearch(").exists()
+    answer = first.messages.get(text__startswith="Low tide")
+    assert [p.payload for p in answer.content_parts.order_by("index")] == [
+        {
+            "type": "tool_call",
+            "tool_call": {
+                "id": "tide-a1",
+                "name": "web_search",
+                "args": '{"query": "Saint-Malo tide times Saturday"}',
+                "output": (
+                    "> Saturday: low water 14:12 (1.1 m), high water 20:31 (12.4 m).\n"
+                    "> — [Saint-Malo tide times](https://tides.example.net/saint-malo)"
+                ),
+            },
+        },
+        {"type": "text", "text": answer.text},
+    ]
     python = first.messages.get(text__startswith="```python\n")
     assert python.text == (
         "```python\nimport matplotlib.pyplot as plt\nplt.plot(hours, heights)\nplt.show()\n```"
@@ -155,23 +177,8 @@ def test_chatgpt_export_imports_two_linear_conversations_with_rendered_tool_cont
     assert first.messages.filter(
         text="Execution Output:\n> <Figure size 800x400 with 1 Axes>"
     ).exists()
-    browsing = replies.filter(text__startswith="```json\n").order_by("created_at")
-    assert [unfence(m.text) for m in browsing] == [  # browsing display and quote
-        {
-            "content_type": "tether_browsing_display",
-            "result": "# 【0†Saint-Malo tide times†tides.example.net】\nSaturday: low water 14:12.",
-            "summary": None,
-        },
-        {
-            "content_type": "tether_quote",
-            "url": "https://tides.example.net/saint-malo",
-            "domain": "tides.example.net",
-            "title": "Saint-Malo tide times",
-            "text": "Saturday: low water 14:12 (1.1 m), high water 20:31 (12.4 m).",
-        },
-    ]
     # the uploaded image of a multimodal prompt is rendered as a JSON block before its text
-    assert texts[5] == (
+    assert texts[2] == (
         "```json\n{\n"
         '  "content_type": "image_asset_pointer",\n'
         '  "asset_pointer": "file-service://file-HarbourChart01",\n'
@@ -190,6 +197,73 @@ def test_chatgpt_export_imports_two_linear_conversations_with_rendered_tool_cont
         "Footprints, then no prints\nthe street forgets who walked it\nlamps wear white collars",
     ]
     assert_parents_precede_children(first)
+
+
+@pytest.mark.django_db
+def test_chatgpt_browsing_folds_into_the_answer_as_compact_tool_calls(user):
+    result = run_import(user, "chatgpt/browsing.json")
+
+    assert (result.conversations, result.messages) == (1, 4)
+    convo = Conversation.objects.get(user=user, title="Ferry to Plymouth")
+    assert chain_texts(convo) == [
+        "Which ferries sail from Roscoff to Plymouth in June?",
+        "In June one ferry sails daily from Roscoff at 15:00 and reaches Plymouth at 20:00.",
+        "Is there a night crossing?",
+        "",  # the export ends with browsing: a turn holding only the tool call
+    ]
+    assert not Message.objects.filter(text__contains="{").exists()  # no raw JSON anywhere
+    answer = convo.messages.get(text__startswith="In June")
+    parts = [p.payload for p in answer.content_parts.order_by("index")]
+    assert parts == [
+        {
+            "type": "tool_call",
+            "tool_call": {
+                "id": "ferry-c1",
+                "name": "web_search",
+                "args": '{"query": "Roscoff Plymouth ferry June timetable", "recency_days": 30}',
+                "output": "Sources:\n"
+                "- [Roscoff-Plymouth timetable](https://ferries.example.com/roscoff-plymouth)\n"
+                "- [Channel crossings guide](https://travel.example.org/channel)",
+            },
+        },
+        {
+            "type": "tool_call",
+            "tool_call": {
+                "id": "ferry-c2",
+                "name": "open_results",
+                "args": '{"ids": ["0", "1"]}',
+                "output": "> In June the ship leaves Roscoff daily at 15:00\n"
+                "> and arrives in Plymouth at 20:00.\n"
+                "> — [Roscoff-Plymouth timetable](https://ferries.example.com/roscoff-plymouth)"
+                "\n\n> Book early for July and August.\n"
+                "> — [Channel crossings guide](https://travel.example.org/channel)",
+            },
+        },
+        {"type": "text", "text": answer.text},
+    ]
+    assert (answer.sender, answer.model) == ("GPT-4", "gpt-4")
+    last = convo.messages.get(text="")
+    assert [p.payload["tool_call"]["name"] for p in last.content_parts.all()] == ["open_url"]
+    assert last.content_parts.get().payload["tool_call"]["output"] == (
+        "Sources:\n- Night sailings (ferries.example.com)"
+    )
+    assert_parents_precede_children(convo)
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "args"),
+    [
+        ('search("tides")', "web_search", {"query": "tides"}),
+        ("mclick([1, 4])", "open_results", {"ids": ["1", "4"]}),
+        ("back()", "browser", {"command": "back()"}),
+        ("__import__('os').system('x')", "browser", {"command": "__import__('os').system('x')"}),
+        ("search(" * 50, "browser", {"command": "search(" * 50}),
+    ],
+)
+def test_browser_calls_become_names_and_json_args_without_running_anything(command, name, args):
+    step = BrowsingStep("n1", command)
+    call = tool_call_part(step)["tool_call"]
+    assert (call["name"], json.loads(call["args"]), call["output"]) == (name, args, "")
 
 
 @pytest.mark.django_db
@@ -764,7 +838,7 @@ def test_hostile_trees_are_repaired_and_bad_text_is_skipped(user, other_user):
 @pytest.mark.django_db
 def test_dry_run_reports_counts_and_writes_nothing(user):
     result = run_import(user, "chatgpt/export.json", dry_run=True)
-    assert (result.conversations, result.messages, result.dry_run) == (2, 13, True)
+    assert (result.conversations, result.messages, result.dry_run) == (2, 10, True)
     assert not Conversation.objects.filter(user=user).exists()
     assert not Message.objects.filter(user=user).exists()
 

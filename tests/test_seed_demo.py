@@ -88,3 +88,69 @@ def test_seed_demo_is_deterministic_for_a_seed():
 def test_seed_demo_rejects_nonsense_arguments():
     with pytest.raises(CommandError):
         seed(users=0)
+
+
+def snapshot() -> dict[str, list]:
+    return {
+        "conversations": list(
+            Conversation.objects.order_by("user__email", "conversation_id").values_list(
+                "user__email", "conversation_id", "title", "model", "is_archived"
+            )
+        ),
+        "messages": list(
+            Message.objects.order_by("user__email", "message_id").values_list(
+                "user__email", "message_id", "parent_message_id", "text"
+            )
+        ),
+        "parts": ContentPart.objects.count(),
+        "feedback": Feedback.objects.count(),
+        "tags": sorted(Tag.objects.values_list("user__email", "name", "count")),
+    }
+
+
+def test_seed_demo_run_twice_with_the_same_arguments_changes_nothing_and_says_so():
+    seed()
+    before = snapshot()
+    output = seed()
+    assert output.strip().splitlines() == [
+        "Demo data for --seed=7 is already present (2 users, 8 conversations); nothing to do."
+    ]
+    assert snapshot() == before
+
+
+def test_seed_demo_with_more_conversations_adds_only_the_missing_ones():
+    seed(users=1, conversations=3)
+    first = snapshot()
+    output = seed(users=1, conversations=5)
+    assert "Created 0 users, 2 conversations, 24 messages" in output
+    assert output.rstrip().endswith("skipped 3 already present")
+    after = snapshot()
+    assert set(first["conversations"]) < set(after["conversations"])
+    assert len(after["conversations"]) == 5
+    assert Message.objects.count() == 60
+    for tag in Tag.objects.all():
+        assert tag.count == tag.conversations.count()
+
+
+def test_seed_demo_with_other_message_counts_keeps_existing_conversations_as_they_are():
+    seed(users=1, conversations=2, messages=4)
+    output = seed(users=1, conversations=2, messages=9)
+    assert "already present" in output
+    assert Message.objects.count() == 8
+
+
+def test_seed_demo_same_seed_gives_the_same_data_in_a_fresh_database():
+    seed(users=1, email_prefix="a")
+    ids_a = sorted(
+        Conversation.objects.filter(user__email="a0@example.com").values_list(
+            "conversation_id", flat=True
+        )
+    )
+    Conversation.objects.all().delete()
+    seed(users=1, email_prefix="a")
+    ids_again = sorted(
+        Conversation.objects.filter(user__email="a0@example.com").values_list(
+            "conversation_id", flat=True
+        )
+    )
+    assert ids_a == ids_again

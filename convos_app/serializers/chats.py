@@ -186,11 +186,23 @@ class UserIdField(serializers.Field):
 
 
 class ChatMessageCreateInputSerializer(serializers.Serializer):
-    """A chat message body: ``{content, modelId, userId, workflowId?}``."""
+    """A chat message body: ``{content, modelId?, userId?, workflowId?}``; ``userId`` defaults
+    to the caller (any other is a 403) and ``modelId`` to the chat's model."""
 
     content = StrictCharField(max_length=None, trim_whitespace=False)
-    modelId = StrictCharField(source="model_id", max_length=MODEL_ID_MAX_LENGTH)
-    userId = UserIdField(source="user_id")
+    modelId = StrictCharField(
+        source="model_id",
+        required=False,
+        allow_null=True,
+        max_length=MODEL_ID_MAX_LENGTH,
+        help_text="Default: the chat's model.",
+    )
+    userId = UserIdField(
+        source="user_id",
+        required=False,
+        allow_null=True,
+        help_text="Default: the caller; another user's id is refused (403).",
+    )
     workflowId = StrictCharField(source="workflow_id", required=False, allow_null=True)
 
     def validate_content(self, value: str) -> str:

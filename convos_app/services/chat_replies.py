@@ -33,7 +33,7 @@ from chatcore.ai.base import (
     Usage,
 )
 from chatcore.ai.registry import resolve_model
-from chatcore.errors import BadGateway, Forbidden
+from chatcore.errors import BadGateway, Forbidden, InvalidInput
 from chatcore.models import User
 from chatcore.pricing import ModelPrice, cost_of, price_for
 from chatcore.tokens import count_tokens
@@ -51,6 +51,7 @@ USER_ID_MISMATCH = "userId does not match the signed-in user"
 PROVIDER_FAILED = "The AI provider failed to answer"
 PROVIDER_TIMED_OUT = "The AI provider timed out"
 RETRY_HINT = "Your message {message_id} was saved; send it again to retry."
+MODEL_ID_REQUIRED = "modelId is required: this chat has no model yet"
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,19 @@ def generation_options(conversation: Conversation) -> GenerationOptions:
     )
 
 
-def _check_user_id(user: User, user_id: str) -> None:
-    if str(user_id) != str(user.pk):
+def _check_user_id(user: User, user_id: str | None) -> None:
+    """``userId`` is optional (the caller by default); one that is not the caller is a 403
+    (docs/api-behaviour.md#chat-replies)."""
+    if user_id is not None and str(user_id) != str(user.pk):
         raise Forbidden(FORBIDDEN, message=USER_ID_MISMATCH)
+
+
+def _model_for(conversation: Conversation, model_id: str | None) -> str:
+    """``modelId`` is optional: the chat's own model by default."""
+    chosen = model_id or conversation.model
+    if not chosen:
+        raise InvalidInput(MODEL_ID_REQUIRED, fields={"modelId": [MODEL_ID_REQUIRED]})
+    return chosen
 
 
 @transaction.atomic
@@ -144,19 +155,19 @@ def reply_prepare(
     user: User,
     chat_id: str,
     content: str,
-    model_id: str,
-    user_id: str,
+    model_id: str | None = None,
+    user_id: str | None = None,
     workflow_id: str | None = None,
 ) -> ReplyPlan:
     """Step 1: check everything, build the prompt, commit the user message.
 
-    Order of checks: the chat (404, or 403 for another user's chat), ``userId`` (403),
-    ``modelId`` (400 listing the available models), the context window (400). Nothing is
-    written unless all pass.
+    Order of checks: the chat (404, or 403 for another user's chat), ``userId`` (403; absent
+    means the caller), ``modelId`` (absent means the chat's model; 400 listing the available
+    models), the context window (400). Nothing is written unless all pass.
     """
     conversation = chat_get_for_posting(user=user, chat_id=chat_id)
     _check_user_id(user, user_id)
-    resolved = resolve_model(model_id)
+    resolved = resolve_model(_model_for(conversation, model_id))
     spec = resolved.spec
     options = generation_options(conversation)
     leaf_id, history = context.conversation_branch(conversation)
@@ -298,8 +309,8 @@ def chat_reply_create(
     user: User,
     chat_id: str,
     content: str,
-    model_id: str,
-    user_id: str,
+    model_id: str | None = None,
+    user_id: str | None = None,
     workflow_id: str | None = None,
 ) -> ChatReply:
     """``POST /api/chats/{chatId}/messages``: the user message and the model's reply.

@@ -4,6 +4,11 @@ Benchmarks and demos need large, repeatable data sets: the same ``seed`` always 
 users, ids, texts and tree shapes. Rows are built in memory one chunk of conversations at a time and
 written with ``bulk_create`` (docs/architecture.md#bulk-writes), so a million messages take minutes,
 not hours, and memory stays flat whatever the total.
+
+Re-running with the same arguments is a no-op, not a unique-constraint crash: every conversation
+draws from its own random stream, seeded by (seed, user number, conversation number), so its
+public id is known before anything is written, and conversations already present are skipped
+(docs/api-behaviour.md#seed-demo). A larger ``--conversations`` adds only the missing ones.
 """
 
 from __future__ import annotations
@@ -68,6 +73,8 @@ THOUGHTS = (
 @dataclass(frozen=True)
 class DemoSummary:
     users: int
+    users_created: int
+    skipped: int
     conversations: int
     messages: int
     content_parts: int
@@ -84,8 +91,11 @@ def _words(rng: random.Random) -> dict[str, str]:
     return {"t": topic[0], "a": topic[1], "b": topic[2], "c": topic[3]}
 
 
-def _demo_users(count: int, rng: random.Random, email_prefix: str) -> list[User]:
+def _demo_users(count: int, email_prefix: str) -> tuple[list[User], int]:
+    """The demo users, created when missing (an existing one keeps its password); and how many
+    were created."""
     users = []
+    created = 0
     for n in range(count):
         email = f"{email_prefix}{n}@example.com"
         user = User.objects.filter(email=email).first()
@@ -93,8 +103,14 @@ def _demo_users(count: int, rng: random.Random, email_prefix: str) -> list[User]
             user = User.objects.create_user(
                 email=email, password=DEMO_PASSWORD, name=f"Demo User {n}", username=f"demo{n}"
             )
+            created += 1
         users.append(user)
-    return users
+    return users, created
+
+
+def _conversation_rng(seed: int, user_number: int, conversation_number: int) -> random.Random:
+    """One stream per conversation: its id and content do not depend on the other arguments."""
+    return random.Random(f"chatcore-demo:{seed}:{user_number}:{conversation_number}")
 
 
 def _chunks(total: int, size: int) -> Iterator[tuple[int, int]]:
@@ -105,13 +121,9 @@ def _chunks(total: int, size: int) -> Iterator[tuple[int, int]]:
 class _ConversationBuilder:
     """Builds one conversation's message tree: a main thread with a few regenerated replies."""
 
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-
     def messages(
-        self, convo: Conversation, user: User, count: int, start: datetime
+        self, rng: random.Random, convo: Conversation, user: User, count: int, start: datetime
     ) -> tuple[list[Message], list[list[dict]], list[bool]]:
-        rng = self.rng
         rows: list[Message] = []
         parts: list[list[dict]] = []
         wants_feedback: list[bool] = []
@@ -192,14 +204,15 @@ def demo_data_generate(
 ) -> DemoSummary:
     """Create ``users`` users with ``conversations`` conversations of ``messages`` messages each.
 
-    Each chunk of conversations is one transaction, so an interrupted run leaves whole
-    conversations only; tags are linked through the tags service, which keeps counts exact.
+    Conversations whose public id the user already has are skipped, so the same arguments twice
+    write nothing the second time. Each chunk of conversations is one transaction, so an
+    interrupted run leaves whole conversations only; tags are linked through the tags service,
+    which keeps counts exact.
     """
-    rng = random.Random(seed)
-    builder = _ConversationBuilder(rng)
+    builder = _ConversationBuilder()
     now = timezone.now()
-    owners = _demo_users(users, rng, email_prefix)
-    totals = {"conversations": 0, "messages": 0, "content_parts": 0, "feedback": 0}
+    owners, users_created = _demo_users(users, email_prefix)
+    totals = {"conversations": 0, "messages": 0, "content_parts": 0, "feedback": 0, "skipped": 0}
     tags_by_user: dict[int, list[Tag]] = {}
     for owner in owners:
         tags_by_user[owner.pk] = [
@@ -207,17 +220,17 @@ def demo_data_generate(
             for position, name in enumerate(TAG_NAMES)
         ]
 
-    for owner in owners:
-        for _, size in _chunks(conversations, chunk_size):
+    for number, owner in enumerate(owners):
+        for start, size in _chunks(conversations, chunk_size):
+            rngs = [_conversation_rng(seed, number, start + i) for i in range(size)]
             with transaction.atomic():
-                _write_chunk(
-                    owner, size, messages, rng, builder, now, tags_by_user[owner.pk], totals
-                )
-            if progress:
-                progress(totals["conversations"], totals["messages"])
+                _write_chunk(owner, rngs, messages, builder, now, tags_by_user[owner.pk], totals)
+            if progress and totals["conversations"]:
+                progress(totals["conversations"] + totals["skipped"], totals["messages"])
 
     return DemoSummary(
         users=len(owners),
+        users_created=users_created,
         tags=sum(len(tags) for tags in tags_by_user.values()),
         **totals,
     )
@@ -225,45 +238,58 @@ def demo_data_generate(
 
 def _write_chunk(
     owner: User,
-    size: int,
+    rngs: list[random.Random],
     per_convo: int,
-    rng: random.Random,
     builder: _ConversationBuilder,
     now: datetime,
     tags: list[Tag],
     totals: dict[str, int],
 ) -> None:
-    convos = []
-    for _ in range(size):
+    planned = []
+    for rng in rngs:
         endpoint, model = rng.choice(MODELS)
         created = now - timedelta(days=rng.uniform(0, 365))
-        convos.append(
-            Conversation(
-                user=owner,
-                conversation_id=_uuid(rng),
-                title=_words(rng)["a"].capitalize()
-                + " "
-                + rng.choice(("notes", "help", "questions", "plan")),
-                endpoint=endpoint,
-                model=model,
-                is_archived=rng.random() < 0.05,
-                settings={"temperature": round(rng.uniform(0, 1), 2)},
-                created_at=created,
-                updated_at=created,
-            )
+        convo = Conversation(
+            user=owner,
+            conversation_id=_uuid(rng),
+            title=_words(rng)["a"].capitalize()
+            + " "
+            + rng.choice(("notes", "help", "questions", "plan")),
+            endpoint=endpoint,
+            model=model,
+            is_archived=rng.random() < 0.05,
+            settings={"temperature": round(rng.uniform(0, 1), 2)},
+            created_at=created,
+            updated_at=created,
         )
+        planned.append((convo, rng))
+    present = set(
+        Conversation.objects.filter(
+            user=owner, conversation_id__in=[convo.conversation_id for convo, _ in planned]
+        ).values_list("conversation_id", flat=True)
+    )
+    planned = [(convo, rng) for convo, rng in planned if convo.conversation_id not in present]
+    totals["skipped"] += len(present)
+    if not planned:
+        return
+    convos = [convo for convo, _ in planned]
     Conversation.objects.bulk_create(convos, batch_size=1000)
 
     message_rows: list[Message] = []
     part_lists: list[list[dict]] = []
-    feedback_flags: list[bool] = []
-    for convo in convos:
-        rows, parts, flags = builder.messages(convo, owner, per_convo, convo.created_at)
+    feedback_ratings: list[str | None] = []
+    tag_names: dict[int, list[str]] = {}
+    for convo, rng in planned:
+        rows, parts, flags = builder.messages(rng, convo, owner, per_convo, convo.created_at)
         if rows:
             convo.updated_at = rows[-1].created_at
         message_rows.extend(rows)
         part_lists.extend(parts)
-        feedback_flags.extend(flags)
+        feedback_ratings.extend(
+            rng.choice((Feedback.Rating.THUMBS_UP, Feedback.Rating.THUMBS_DOWN)) if wanted else None
+            for wanted in flags
+        )
+        tag_names[convo.pk] = [tag.name for tag in rng.sample(tags, k=rng.choice((0, 0, 1, 1, 2)))]
     Message.objects.bulk_create(message_rows, batch_size=2000)
     Conversation.objects.bulk_update(convos, ["updated_at"], batch_size=1000)
 
@@ -274,24 +300,12 @@ def _write_chunk(
     ]
     ContentPart.objects.bulk_create(content_rows, batch_size=5000)
     feedback_rows = [
-        Feedback(
-            user=owner,
-            message=message,
-            rating=rng.choice((Feedback.Rating.THUMBS_UP, Feedback.Rating.THUMBS_DOWN)),
-            tag=None,
-            text=None,
-        )
-        for message, wanted in zip(message_rows, feedback_flags, strict=True)
-        if wanted
+        Feedback(user=owner, message=message, rating=rating, tag=None, text=None)
+        for message, rating in zip(message_rows, feedback_ratings, strict=True)
+        if rating is not None
     ]
     Feedback.objects.bulk_create(feedback_rows, batch_size=2000)
-    tag_links_add_new(
-        user=owner,
-        names_by_conversation={
-            convo.pk: [tag.name for tag in rng.sample(tags, k=rng.choice((0, 0, 1, 1, 2)))]
-            for convo in convos
-        },
-    )
+    tag_links_add_new(user=owner, names_by_conversation=tag_names)
     # Search documents in bulk, inside the chunk's transaction (bulk_create sends no signals).
     index_conversation_trees([convo.pk for convo in convos])
     totals["conversations"] += len(convos)

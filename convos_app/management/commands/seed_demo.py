@@ -13,8 +13,8 @@ class Command(BaseCommand):
     help = (
         "Create demo users, each with C conversations of M messages (trees with a few branches, "
         "content parts, tags, feedback, archived conversations). The same --seed gives the same "
-        "data. Users are demo0@example.com, demo1@example.com, ... (password "
-        f"'{DEMO_PASSWORD}')."
+        "data, and running it again skips what is already there. Users are demo0@example.com, "
+        f"demo1@example.com, ... (password '{DEMO_PASSWORD}')."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -56,12 +56,19 @@ class Command(BaseCommand):
             progress=progress,
         )
         elapsed = time.monotonic() - started
+        if summary.conversations == 0 and summary.skipped:
+            self.stdout.write(
+                f"Demo data for --seed={options['seed']} is already present "
+                f"({summary.users} users, {summary.skipped} conversations); nothing to do."
+            )
+            return
         rate = summary.messages / elapsed if elapsed else 0.0
+        skipped = f"; skipped {summary.skipped} already present" if summary.skipped else ""
         self.stdout.write(
             self.style.SUCCESS(
-                f"Created {summary.users} users, {summary.conversations} conversations, "
+                f"Created {summary.users_created} users, {summary.conversations} conversations, "
                 f"{summary.messages} messages, {summary.content_parts} content parts, "
                 f"{summary.feedback} feedback, {summary.tags} tags in {elapsed:.1f}s "
-                f"({rate:,.0f} messages/s)"
+                f"({rate:,.0f} messages/s){skipped}"
             )
         )

@@ -4,18 +4,29 @@ Rules (docs/api-behaviour.md#import-formats, newer-build additions included): ev
 mapping is kept; null, ``system`` and hidden nodes (``user_editable_context``, visually hidden) are
 dropped and their children re-attached to the nearest kept ancestor; ``thoughts`` nodes fold into
 the next assistant message as ``think`` content parts and ``reasoning_recap`` nodes are dropped;
-code, execution output and tool/browsing content are rendered to Markdown; ``webpage`` citations are
-rewritten into links; message timestamps come from ``create_time``.
+web browsing (``search(...)``/``mclick(...)`` calls and their ``tether_*`` results) folds into the
+next assistant message as compact ``tool_call`` parts (``chatgpt_browsing``,
+docs/api-behaviour.md#import-browsing); code, execution output and other tool content are
+rendered to Markdown; ``webpage`` citations are rewritten into links; message timestamps come
+from ``create_time``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from chatcore.models import NO_PARENT
 
+from .chatgpt_browsing import (
+    BrowsingStep,
+    is_browsing,
+    is_browsing_call,
+    record_result,
+    tool_call_part,
+)
 from .records import (
     DEFAULT_CONVERSATION_MODEL,
     DEFAULT_TITLE,
@@ -163,8 +174,12 @@ def convert(raw: Any) -> ImportedConversation:
             resolved[item] = answer
         return answer
 
-    # Pass 1: render every kept node; remember thoughts by the kept node they follow.
+    # Pass 1: render every kept node; remember thoughts and browser calls by the kept node
+    # they follow.
     thought_by_parent: dict[str | None, list[str]] = {}
+    steps: dict[str, BrowsingStep] = {}
+    steps_by_parent: dict[str | None, list[BrowsingStep]] = {}
+    browsing_results: list[str] = []
     for node_id, node in mapping.items():
         if not isinstance(node, Mapping):
             continue
@@ -173,6 +188,15 @@ def convert(raw: Any) -> ImportedConversation:
             continue
         content = message["content"]
         metadata = message.get("metadata") if isinstance(message.get("metadata"), Mapping) else {}
+        if is_browsing_call(message):
+            command = content.get("text")
+            step = BrowsingStep(node_id, command if isinstance(command, str) else "")
+            steps[node_id] = step
+            steps_by_parent.setdefault(kept_ancestor(parent_of(node_id)), []).append(step)
+            continue
+        if is_browsing(message):
+            browsing_results.append(node_id)
+            continue
         if _folded(message):
             if content.get("content_type") == "thoughts":
                 text = _thought_text(content)
@@ -198,20 +222,31 @@ def convert(raw: Any) -> ImportedConversation:
             endpoint=ENDPOINT,
             model=slug if isinstance(slug, str) and slug else DEFAULT_CONVERSATION_MODEL,
         )
+    for node_id in browsing_results:
+        _step_for_result(node_id, mapping, steps, steps_by_parent, parent_of, kept_ancestor)
     for node_id, message in kept.items():
         parent = kept_ancestor(parent_of(node_id))
         message.source_parent_id = parent or NO_PARENT
-    # Thoughts fold into the assistant children of the node they follow.
-    for anchor, thoughts in thought_by_parent.items():
-        think = "\n\n".join(thoughts)
-        for message in kept.values():
-            if (message.source_parent_id or NO_PARENT) == (anchor or NO_PARENT) and (
-                not message.is_created_by_user
-            ):
-                message.content = [
-                    {"type": "think", "think": think},
-                    {"type": "text", "text": message.text},
-                ]
+    # Thoughts and browsing fold into the assistant children of the node they follow.
+    for anchor in {*thought_by_parent, *steps_by_parent}:
+        folded: list[dict[str, Any]] = []
+        if anchor in thought_by_parent:
+            folded.append({"type": "think", "think": "\n\n".join(thought_by_parent[anchor])})
+        folded.extend(tool_call_part(step) for step in steps_by_parent.get(anchor, []))
+        replies = [
+            message
+            for message in kept.values()
+            if (message.source_parent_id or NO_PARENT) == (anchor or NO_PARENT)
+            and not message.is_created_by_user
+        ]
+        for message in replies:
+            message.content = [*folded, {"type": "text", "text": message.text}]
+        if not replies and anchor in steps_by_parent:
+            # Browsing with no answer after it (the export ends there): an assistant turn
+            # holding only the tool calls, so what was looked up is not lost.
+            first = steps_by_parent[anchor][0]
+            kept[first.node_id] = _browsing_only_turn(first.node_id, anchor, mapping, raw, created)
+            kept[first.node_id].content = folded
     messages = list(kept.values())
     enforce_parent_order(messages)
     title = raw.get("title")
@@ -226,5 +261,60 @@ def convert(raw: Any) -> ImportedConversation:
 
 
 def _folded(message: Any) -> bool:
+    """Nodes that are not messages of their own: reasoning and web browsing."""
     content = message.get("content") if isinstance(message, Mapping) else None
-    return isinstance(content, Mapping) and content.get("content_type") in FOLDED_TYPES
+    return (
+        isinstance(content, Mapping) and content.get("content_type") in FOLDED_TYPES
+    ) or is_browsing(message)
+
+
+def _step_for_result(
+    node_id: str,
+    mapping: Mapping[str, Any],
+    steps: dict[str, BrowsingStep],
+    steps_by_parent: dict[str | None, list[BrowsingStep]],
+    parent_of: Callable[[str], str | None],
+    kept_ancestor: Callable[[str | None], str | None],
+) -> None:
+    """Add a browser result to the call it answers: the nearest browser-call ancestor through
+    browsing nodes (a result with no call becomes a step of its own)."""
+    current: str | None = parent_of(node_id)
+    seen: set[str] = set()
+    while current is not None and current not in seen:
+        seen.add(current)
+        if current in steps:
+            record_result(steps[current], mapping[node_id]["message"])
+            return
+        node = mapping.get(current)
+        if not isinstance(node, Mapping) or not is_browsing(node.get("message")):
+            break
+        current = parent_of(current)
+    step = BrowsingStep(node_id)
+    record_result(step, mapping[node_id]["message"])
+    steps[node_id] = step
+    steps_by_parent.setdefault(kept_ancestor(parent_of(node_id)), []).append(step)
+
+
+def _browsing_only_turn(
+    node_id: str,
+    anchor: str | None,
+    mapping: Mapping[str, Any],
+    raw: Mapping[str, Any],
+    created: datetime,
+) -> ImportedMessage:
+    message = mapping[node_id]["message"]
+    metadata = message.get("metadata") if isinstance(message.get("metadata"), Mapping) else {}
+    slug = metadata.get("model_slug") or raw.get("default_model_slug")
+    slug = slug if isinstance(slug, str) and slug else None
+    moment = from_epoch(message.get("create_time")) or created
+    return ImportedMessage(
+        source_id=node_id,
+        source_parent_id=anchor or NO_PARENT,
+        text="",
+        is_created_by_user=False,
+        sender=sender_for(slug),
+        created_at=moment,
+        updated_at=moment,
+        endpoint=ENDPOINT,
+        model=slug or DEFAULT_CONVERSATION_MODEL,
+    )
