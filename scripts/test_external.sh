@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make test-external` (and CI's second pass): the whole suite against a stock PostgreSQL 15,
-# again through PgBouncer in transaction pooling mode, then the topology tests (two web hosts,
-# streaming replica, Redis) in tests_external/. Servers from scripts/external_services.sh,
-# stopped and deleted afterwards whatever happens.
+# again through PgBouncer in transaction pooling mode with Redis as the cache, then the
+# topology tests (two web hosts, streaming replica, Redis) in tests_external/. Servers from
+# scripts/external_services.sh, stopped and deleted afterwards whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SERVICES=./scripts/external_services.sh
@@ -15,7 +15,8 @@ PYTEST=(.venv/bin/python -m pytest -q)
 
 echo "== the suite on a stock PostgreSQL 15"
 DATABASE_URL="$CHATCORE_EXTERNAL_PRIMARY_URL" "${PYTEST[@]}" tests
-echo "== the suite through PgBouncer (transaction pooling)"
-DB_PGBOUNCER=1 DATABASE_URL="$CHATCORE_EXTERNAL_PGBOUNCER_URL" "${PYTEST[@]}" tests
+echo "== the suite through PgBouncer (transaction pooling), with Redis as the cache"
+DB_PGBOUNCER=1 DATABASE_URL="$CHATCORE_EXTERNAL_PGBOUNCER_URL" CACHE_URL="$CHATCORE_EXTERNAL_REDIS_URL" \
+    "${PYTEST[@]}" tests
 echo "== two web hosts, PgBouncer, streaming replica, Redis"
 DATABASE_URL="$CHATCORE_EXTERNAL_PRIMARY_URL" "${PYTEST[@]}" tests_external

@@ -4,10 +4,20 @@ docs/architecture.md#tests)."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _redis_cache_starts_empty():
+    """The database cache is rolled back with each test; a Redis cache (CACHE_URL, as in
+    make test-external) is not, so it is emptied before each test (throttle counters, pins)."""
+    if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        cache.clear()
 
 
 @pytest.fixture

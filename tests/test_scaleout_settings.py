@@ -21,7 +21,11 @@ def settings_with(**env: str) -> subprocess.CompletedProcess:
         "print(json.dumps({'caches': settings.CACHES, 'databases': settings.DATABASES,"
         " 'routers': settings.DATABASE_ROUTERS}, default=str))"
     )
-    base = {k: v for k, v in os.environ.items() if k not in {"CACHE_URL", "DATABASE_REPLICA_URLS"}}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"CACHE_URL", "DATABASE_REPLICA_URLS", "DB_PGBOUNCER"}
+    }
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
