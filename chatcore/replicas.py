@@ -1,4 +1,5 @@
-"""Read replicas: which database each query goes to (docs/architecture.md#read-replicas).
+"""Read replicas: which database each query goes to (docs/architecture.md#read-replicas,
+docs/api-behaviour.md#read-your-writes).
 
 With ``DATABASE_REPLICA_URLS`` set, settings add the aliases ``replica_0``, ``replica_1``, ...
 and install ``PrimaryReplicaRouter``. The rule is conservative, because a client that just
