@@ -161,9 +161,10 @@ def _cache(url: str) -> dict:
     }
 
 
+# Replicas are reached directly (not through PgBouncer): they keep the startup options.
+DATABASES.update(_replica_databases(DATABASES["default"], env_list("DATABASE_REPLICA_URLS")))
 if env_bool("DB_PGBOUNCER", False):
     _behind_pgbouncer(DATABASES["default"])
-DATABASES.update(_replica_databases(DATABASES["default"], env_list("DATABASE_REPLICA_URLS")))
 if len(DATABASES) > 1:
     DATABASE_ROUTERS = ["chatcore.replicas.PrimaryReplicaRouter"]
 DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 10)

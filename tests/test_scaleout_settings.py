@@ -81,6 +81,15 @@ def test_replica_urls_add_replica_aliases_and_the_router():
     assert config["routers"] == ["chatcore.replicas.PrimaryReplicaRouter"]
 
 
+def test_replicas_keep_the_statement_timeout_when_the_primary_is_behind_pgbouncer():
+    databases = loaded(DB_PGBOUNCER="1", DATABASE_REPLICA_URLS="postgres://ro:pw@10.0.0.6/c")[
+        "databases"
+    ]
+
+    assert "options" not in databases["default"]["OPTIONS"]
+    assert databases["replica_0"]["OPTIONS"]["options"] == "-c statement_timeout=30000"
+
+
 def test_without_replicas_there_is_no_router():
     config = loaded()
 
