@@ -36,14 +36,19 @@ install() {
             echo "missing ${missing[*]}: install them (apt-get install -y ${missing[*]})" >&2
             exit 1
         fi
-        # No default cluster on 5432 and no system services started by the packages.
-        mkdir -p /etc/postgresql-common/createcluster.d
-        echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.d/chatcore.conf
-        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-        chmod +x /usr/sbin/policy-rc.d
+        # No default cluster on 5432 and no system services started by the packages; both
+        # switches are removed again afterwards (an existing policy-rc.d is left alone).
+        local no_cluster=/etc/postgresql-common/createcluster.d/chatcore-no-main.conf policy=""
+        mkdir -p "$(dirname "$no_cluster")"
+        echo "create_main_cluster = false" >"$no_cluster"
+        if [ ! -e /usr/sbin/policy-rc.d ]; then
+            policy=/usr/sbin/policy-rc.d
+            printf '#!/bin/sh\nexit 101\n' >"$policy"
+            chmod +x "$policy"
+        fi
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-        rm -f /usr/sbin/policy-rc.d
+        rm -f "$no_cluster" ${policy:+"$policy"}
     fi
     if [ "$(id -u)" = 0 ] && ! getent passwd "$RUN_AS" >/dev/null; then
         useradd --system --no-create-home --shell /usr/sbin/nologin "$RUN_AS"
