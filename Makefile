@@ -1,13 +1,15 @@
 # chatcore: two commands on a fresh machine (python3 and make are all they need).
 #   make run   - install into .venv, start the embedded PostgreSQL, migrate, serve API + admin
 #   make test  - the same set-up, then the whole test suite
+#   make test-external - the suite on a stock PostgreSQL 15, through PgBouncer, and the
+#                 replica/Redis/two-host tests (scripts/test_external.sh; README "Production")
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format bench clean
+.PHONY: run test test-external install lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +29,11 @@ test: install
 	./scripts/ensure_node_client.sh
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
+
+test-external: install
+	./scripts/ensure_chromium.sh
+	./scripts/ensure_node_client.sh
+	./scripts/test_external.sh
 
 lint: install
 	$(BIN)/lint-imports

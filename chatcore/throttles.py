@@ -4,7 +4,8 @@ Limits live in settings as ``{kind: (max requests, window in seconds)}`` dicts
 (``AUTH_RATES``, ``CONVERSATION_FORK_RATES``, ``CONVERSATION_IMPORT_RATES``,
 ``SHARE_PUBLISH_RATES``) and are read on
 every request, so a changed setting applies at once; a maximum of 0 turns a limit off.
-Counters live in the shared Django cache (DatabaseCache), so every worker sees the same ones.
+Counters live in the shared Django cache (the database, or Redis with ``CACHE_URL``), so every
+worker and web host sees the same ones.
 
 A refusal is a ``chatcore.errors.TooManyRequests``: the throttle with the longest wait names
 the sentence, and Retry-After carries that wait in whole seconds (at least 1).

@@ -116,13 +116,61 @@ DATABASES["default"]["OPTIONS"].setdefault(
     "options", f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 30000)}"
 )
 
-# A cache every worker shares (throttles, title generation state); created by createcachetable.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "chatcore_cache",
+
+# --- Scale-out: read replicas, PgBouncer, shared cache (README "Production") ---------------------
+def _behind_pgbouncer(database: dict) -> None:
+    """PgBouncer in transaction pooling mode hands each transaction any server connection:
+    no server-side cursors, and no ``options`` startup parameter (PgBouncer refuses it), so the
+    statement timeout is set on the role instead (``ALTER ROLE ... SET statement_timeout``)."""
+    database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    database["OPTIONS"].pop("options", None)
+
+
+def _replica_databases(primary: dict, urls: list[str]) -> dict[str, dict]:
+    """``replica_0``, ``replica_1``, ... with the primary's connection settings; a test run
+    mirrors them onto the primary's test database (chatcore/replicas.py routes the reads)."""
+    replicas = {}
+    for index, url in enumerate(urls):
+        entry = {**primary, **parse_database_url(url)}
+        entry["OPTIONS"] = {
+            **primary["OPTIONS"],
+            "application_name": "chatcore-replica",
+            "connect_timeout": "3",
+            **entry["OPTIONS"],
+        }
+        entry["TEST"] = {"MIRROR": "default"}
+        replicas[f"replica_{index}"] = entry
+    return replicas
+
+
+def _cache(url: str) -> dict:
+    """The cache every worker and web host shares (throttles, title state, token checks):
+    ``CACHE_URL=redis://...`` is Redis; unset, the database (created by createcachetable)."""
+    if not url:
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "chatcore_cache",
+        }
+    if url.split("://", 1)[0] not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured("CACHE_URL must be a redis://, rediss:// or unix:// URL")
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "chatcore"),
+        "OPTIONS": {"socket_connect_timeout": 3, "socket_timeout": 3},
     }
-}
+
+
+# Replicas are reached directly (not through PgBouncer): they keep the startup options.
+DATABASES.update(_replica_databases(DATABASES["default"], env_list("DATABASE_REPLICA_URLS")))
+if env_bool("DB_PGBOUNCER", False):
+    _behind_pgbouncer(DATABASES["default"])
+if len(DATABASES) > 1:
+    DATABASE_ROUTERS = ["chatcore.replicas.PrimaryReplicaRouter"]
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 10)
+DATABASE_REPLICA_RETRY_SECONDS = env_int("DATABASE_REPLICA_RETRY_SECONDS", 30)
+CACHES = {"default": _cache(env_str("CACHE_URL"))}
+# --- end of scale-out -----------------------------------------------------------------------------
 
 # --- Auth -----------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -13,9 +13,9 @@ from tests.factories import UserFactory
 
 @pytest.fixture(autouse=True)
 def _fresh_cache(django_db_setup, django_db_blocker):
-    """Each test starts with an empty cache. Rate-limit counters written by live-server tests
-    (committed transactions) would otherwise carry into the next test's limits."""
-    yield
+    """Each test starts with an empty cache. Rate-limit counters and primary pins written by
+    live-server tests (committed transactions) or kept in Redis (``CACHE_URL``, as in
+    ``make test-external``) would otherwise carry into the next test."""
     with django_db_blocker.unblock():
         cache.clear()
 
