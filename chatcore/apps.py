@@ -5,3 +5,14 @@ class ChatcoreConfig(AppConfig):
     name = "chatcore"
     verbose_name = "chatcore"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from chatcore.jobs.registry import register_periodic
+        from chatcore.jobs.services import jobs_maintenance
+
+        # Recover jobs of dead workers, remove stale job files, prune old jobs.
+        register_periodic(
+            "jobs_maintenance", settings.CHATCORE_JOB_MAINTENANCE_SECONDS, jobs_maintenance
+        )

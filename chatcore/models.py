@@ -107,5 +107,7 @@ class OwnedModel(TimestampedModel):
         abstract = True
 
 
-# The search document table lives in chatcore.search; imported so Django registers it.
+# Tables of kernel packages, imported so Django registers them: background jobs
+# (chatcore.jobs) and the search document table (chatcore.search).
+from chatcore.jobs.models import Job  # noqa: E402, F401
 from chatcore.search.models import SearchDocument  # noqa: E402, F401

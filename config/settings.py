@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "convos_app",
     "messages_app",
     "tags_app",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -296,7 +298,7 @@ GEN_TITLE_BACKOFF_MS = [
 # --- Import and export (docs/api-behaviour.md#import-limits) --------------------------------------
 # Largest accepted import file (LibreChat v0.8 default: 250 MiB); past it -> 413 JSON.
 CONVERSATION_IMPORT_MAX_FILE_SIZE_BYTES = env_int(
-    "CONVERSATION_IMPORT_MAX_FILE_SIZE_BYTES", 262_144_000
+    "CONVERSATION_IMPORT_MAX_FILE_SIZE_BYTES", 1_073_741_824
 )
 # Uploads above this many bytes go to a temporary file instead of memory (Django's default).
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
@@ -328,3 +330,23 @@ if AI_TITLE_MODEL and not env_str("CONVERSATION_TITLE_GENERATOR"):
     # A configured title model is used; any failure still falls back to the offline titler.
     CONVERSATION_TITLE_GENERATOR = "chatcore.ai.titles.ai_title"
 # --- end of AI providers and chat replies ------------------------------------------------------
+
+# --- Background jobs (docs/api-behaviour.md#jobs) ------------------------------------------------
+# Django's Tasks API with the PostgreSQL (ORM) backend; `manage.py jobs_worker` runs the queue.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Imports up to this size run inside the request (201); larger ones become a job (202).
+CHATCORE_IMPORT_SYNC_MAX_BYTES = env_int("CHATCORE_IMPORT_SYNC_MAX_BYTES", 8 * 1024 * 1024)
+CHATCORE_JOB_FILES_DIR = Path(env_str("CHATCORE_JOB_FILES_DIR", str(DATA_DIR / "jobs")))
+CHATCORE_JOB_HEARTBEAT_SECONDS = float(env_str("CHATCORE_JOB_HEARTBEAT_SECONDS", "2"))
+# A running job with no heartbeat for this long lost its worker: retried or failed.
+CHATCORE_JOB_STALE_SECONDS = float(env_str("CHATCORE_JOB_STALE_SECONDS", "60"))
+CHATCORE_JOB_RETRY_BASE_SECONDS = float(env_str("CHATCORE_JOB_RETRY_BASE_SECONDS", "10"))
+CHATCORE_JOB_RETRY_MAX_SECONDS = float(env_str("CHATCORE_JOB_RETRY_MAX_SECONDS", "600"))
+CHATCORE_JOB_RETENTION_DAYS = env_int("CHATCORE_JOB_RETENTION_DAYS", 30)
+# Files in the job directories that no job points at are removed after this grace period.
+CHATCORE_JOB_FILE_GRACE_SECONDS = float(env_str("CHATCORE_JOB_FILE_GRACE_SECONDS", "3600"))
+CHATCORE_JOB_MAINTENANCE_SECONDS = float(env_str("CHATCORE_JOB_MAINTENANCE_SECONDS", "300"))
+CHATCORE_WORKER_POLL_SECONDS = float(env_str("CHATCORE_WORKER_POLL_SECONDS", "1"))
+# How long a finished whole-account export can be downloaded.
+CHATCORE_EXPORT_EXPIRY_SECONDS = env_int("CHATCORE_EXPORT_EXPIRY_SECONDS", 24 * 3600)
+# --- end of background jobs ----------------------------------------------------------------------

@@ -16,6 +16,7 @@ from convos_app.views.chats import (
 )
 from convos_app.views.conversations import ConversationCopyViewSet, ConversationViewSet
 from convos_app.views.transfer import ConversationExportView, ConversationImportView
+from convos_app.views.transfer_jobs import ConversationExportJobsView, ConversationImportJobView
 
 app_name = "convos_app"
 
@@ -70,6 +71,26 @@ urlpatterns = [
         "convos/import",
         ConversationImportView.as_view({"post": "create"}),
         name="conversation-import",
+    ),
+    path(
+        "convos/import/<str:job_id>",
+        ConversationImportJobView.as_view({"get": "retrieve"}),
+        name="conversation-import-job",
+    ),
+    path(
+        "convos/export",
+        ConversationExportJobsView.as_view({"post": "create"}),
+        name="conversation-export-all",
+    ),
+    path(
+        "convos/export/<str:job_id>",
+        ConversationExportJobsView.as_view({"get": "retrieve"}),
+        name="conversation-export-job",
+    ),
+    path(
+        "convos/export/<str:job_id>/download",
+        ConversationExportJobsView.as_view({"get": "download"}),
+        name="conversation-export-job-download",
     ),
     path(
         "convos/<str:conversation_id>/export",
