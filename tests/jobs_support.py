@@ -65,9 +65,12 @@ def wait_for(predicate: Callable[[], object], *, timeout: float = 60.0, what: st
     raise AssertionError(f"timed out waiting for {what or predicate}")
 
 
-def wait_for_job(job_id: object, statuses: tuple[str, ...] = ("succeeded", "failed")) -> Job:
+def wait_for_job(
+    job_id: object, statuses: tuple[str, ...] = ("succeeded", "failed"), timeout: float = 180.0
+) -> Job:
     return wait_for(  # type: ignore[return-value]
         lambda: Job.objects.filter(pk=job_id, status__in=statuses).first(),
+        timeout=timeout,
         what=f"job {job_id} to reach {statuses}",
     )
 
