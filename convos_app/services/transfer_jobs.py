@@ -44,15 +44,18 @@ EXPORT_FILENAME = "chatcore-export-{date}.json"
 # --- import ----------------------------------------------------------------------------------
 
 
-def conversations_import_job_start(*, user: User, upload: IO[bytes], filename: str = "") -> Job:
-    """Store the upload where the worker reads it and queue the import job."""
+def conversations_import_job_start(
+    *, user: User, upload: IO[bytes], filename: str = "", file_format: str = "auto"
+) -> Job:
+    """Store the upload where the worker reads it and queue the import job (every door: HTTP,
+    the admin import page, ``manage.py import_conversations --async``)."""
     path = storage.store_upload(upload)
     try:
         size = os.path.getsize(path)
         return job_start(
             user=user,
             kind=IMPORT_JOB,
-            params={"filename": filename[:200]},
+            params={"filename": filename[:200], "file_format": file_format},
             file_path=path,
             progress=_import_progress_body(ImportProgress(0, 0, 0, 0, size)),
         )
@@ -87,6 +90,7 @@ def import_job_run(job: Job, report: Report) -> Mapping[str, Any]:
         result = conversations_import(
             user=job.user,
             stream=stream,
+            file_format=job.params.get("file_format", "auto"),
             progress=lambda step: report(_import_progress_body(step)),
         )
     total = os.path.getsize(job.file_path)
