@@ -287,7 +287,8 @@ LOGGING = {
 CONVERSATION_TITLE_GENERATOR = env_str(
     "CONVERSATION_TITLE_GENERATOR", "convos_app.services.titles.extractive_title"
 )
-# Generate titles in a background thread after the reply commits (inline under tests).
+# An AI title model runs as a background job after the reply commits (inline under tests);
+# the offline titler always runs right after the commit.
 CONVERSATION_TITLE_BACKGROUND = env_bool("CONVERSATION_TITLE_BACKGROUND", not TESTING)
 CONVERSATION_TITLE_PENDING_SECONDS = env_int("CONVERSATION_TITLE_PENDING_SECONDS", 120)
 # gen_title waits only while a title is pending: LibreChat's back-off, ~15.5 s at most.

@@ -10,7 +10,7 @@ class ConvosAppConfig(AppConfig):
         # messages_app sits below this app and announces first replies with a signal.
         from convos_app.search import register_search_feeds
         from convos_app.services.chat_context import context_on_messages_deleted
-        from convos_app.services.titles import title_on_reply_saved
+        from convos_app.services.titles import register_title_job_kind, title_on_reply_saved
         from convos_app.services.transfer_jobs import register_job_kinds
         from messages_app.signals import messages_deleted, reply_saved
 
@@ -22,3 +22,4 @@ class ConvosAppConfig(AppConfig):
         register_search_feeds()
         # Background job kinds this app runs (docs/api-behaviour.md#jobs).
         register_job_kinds()
+        register_title_job_kind()
