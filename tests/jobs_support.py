@@ -123,7 +123,7 @@ def child_database_env(**extra: str) -> dict[str, str]:
     env = {
         **os.environ,
         "DATABASE_URL": url,
-        "SECRET_KEY": "test-worker-secret",
+        "SECRET_KEY": django_settings.SECRET_KEY,
         "CHATCORE_JOB_FILES_DIR": str(django_settings.CHATCORE_JOB_FILES_DIR),
         "CHATCORE_JOB_HEARTBEAT_SECONDS": str(django_settings.CHATCORE_JOB_HEARTBEAT_SECONDS),
         "CHATCORE_WORKER_POLL_SECONDS": "0.05",
