@@ -7,10 +7,13 @@ from __future__ import annotations
 import json
 import os
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+import yaml
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
@@ -180,3 +183,15 @@ def test_an_expired_export_is_gone_and_its_file_removed(auth_client, user):
     assert gone.json() == {"error": "The export has expired"}
     after = auth_client.get(f"{URL}/{job['jobId']}").json()
     assert after["result"]["download"] is None and after["result"]["expiresAt"] is None
+
+
+def test_the_schema_documents_the_job_routes(tmp_path):
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(target), stderr=StringIO())
+    paths = yaml.safe_load(target.read_text())["paths"]
+    assert set(paths["/api/convos/import"]["post"]["responses"]) >= {"201", "202", "400", "413"}
+    assert set(paths["/api/convos/import/{job_id}"]["get"]["responses"]) == {"200", "404"}
+    assert set(paths["/api/convos/export"]["post"]["responses"]) == {"202", "400"}
+    assert set(paths["/api/convos/export/{job_id}"]["get"]["responses"]) == {"200", "404"}
+    download = paths["/api/convos/export/{job_id}/download"]["get"]["responses"]
+    assert set(download) == {"200", "404", "409", "410"}

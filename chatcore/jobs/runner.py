@@ -90,7 +90,9 @@ class Heartbeat:
         self.job_pk = job_pk
         self.latest: dict[str, Any] | None = None
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"job-heartbeat-{job_pk}")
+        self._thread = threading.Thread(
+            target=self._run, name=f"job-heartbeat-{job_pk}", daemon=True
+        )
 
     def report(self, progress: Mapping[str, Any]) -> None:
         self.latest = dict(progress)
@@ -186,6 +188,11 @@ def run_job(context: TaskContext, job_id: str) -> str:
         beat.stop()
         job.progress = beat.latest or job.progress
         _after_handler(job, exc=exc)
+        raise
+    except BaseException:
+        # SystemExit/KeyboardInterrupt (a forced worker stop): the job stays running and is
+        # recovered as stale, like a kill -9.
+        beat.stop()
         raise
     beat.stop()
     job.progress = beat.latest or job.progress
