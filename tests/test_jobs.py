@@ -81,6 +81,19 @@ def test_a_job_runs_through_the_queue_and_records_progress_and_result(user):
     assert DBTaskResult.objects.get(id=done.task_id).status == TaskResultStatus.SUCCESSFUL
 
 
+def test_several_workers_share_the_queue_and_run_each_job_once(user):
+    jobs = [job_start(user=user, kind="test-steps", params={"value": str(i)}) for i in range(6)]
+    with worker_thread(), worker_thread():
+        done = [wait_for_job(job.pk) for job in jobs]
+    assert [(j.status, j.attempts, j.result["echo"]) for j in done] == [
+        ("succeeded", 1, str(i)) for i in range(6)
+    ]
+    attempts = DBTaskResult.objects.filter(id__in=[j.task_id for j in done])
+    assert attempts.count() == 6
+    assert all(len(a.worker_ids) == 1 for a in attempts)
+    assert len({a.worker_ids[0] for a in attempts}) == 2  # both workers took jobs
+
+
 def test_a_crashing_job_is_retried_with_back_off_then_succeeds(user):
     job = job_start(user=user, kind="test-flaky", params={"fail_times": 2})
     with worker_thread():
