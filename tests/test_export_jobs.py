@@ -195,3 +195,14 @@ def test_the_schema_documents_the_job_routes(tmp_path):
     assert set(paths["/api/convos/export/{job_id}"]["get"]["responses"]) == {"200", "404"}
     download = paths["/api/convos/export/{job_id}/download"]["get"]["responses"]
     assert set(download) == {"200", "404", "409", "410"}
+
+
+def test_options_on_the_export_route_describes_the_body(auth_client):
+    response = auth_client.options(URL)
+    assert response.status_code == 200
+    assert set(response.json()["actions"]["POST"]) == {
+        "tags",
+        "isArchived",
+        "updatedAfter",
+        "updatedBefore",
+    }

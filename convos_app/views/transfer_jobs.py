@@ -52,6 +52,9 @@ class ConversationImportJobView(ApiViewSet):
 
 
 class ConversationExportJobsView(ApiViewSet):
+    # Named so DRF's OPTIONS metadata can describe the POST body.
+    serializer_class = ConversationExportJobInputSerializer
+
     @extend_schema(
         operation_id="convos_export_all",
         request=ConversationExportJobInputSerializer,
