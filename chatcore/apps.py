@@ -9,8 +9,12 @@ class ChatcoreConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
+        from chatcore.jobs import storage
         from chatcore.jobs.registry import register_periodic
         from chatcore.jobs.services import jobs_maintenance
+
+        # Django spools large uploads into a job directory, which must exist (0700).
+        storage.ensure_dirs()
 
         # Recover jobs of dead workers, remove stale job files, prune old jobs.
         register_periodic(

@@ -338,6 +338,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Imports up to this size run inside the request (201); larger ones become a job (202).
 CHATCORE_IMPORT_SYNC_MAX_BYTES = env_int("CHATCORE_IMPORT_SYNC_MAX_BYTES", 8 * 1024 * 1024)
 CHATCORE_JOB_FILES_DIR = Path(env_str("CHATCORE_JOB_FILES_DIR", str(DATA_DIR / "jobs")))
+# Uploads too large for memory are spooled here (0700, chatcore's own), not the system temp
+# directory; an import job then hard-links the file instead of copying it.
+FILE_UPLOAD_TEMP_DIR = str(CHATCORE_JOB_FILES_DIR / "incoming")
 CHATCORE_JOB_HEARTBEAT_SECONDS = float(env_str("CHATCORE_JOB_HEARTBEAT_SECONDS", "2"))
 # A running job with no heartbeat for this long lost its worker: retried or failed.
 CHATCORE_JOB_STALE_SECONDS = float(env_str("CHATCORE_JOB_STALE_SECONDS", "60"))

@@ -18,6 +18,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
+from chatcore.jobs import storage
 from chatcore.jobs.models import Job
 from chatcore.jobs.worker import build_worker
 
@@ -32,6 +33,8 @@ def job_settings(settings, tmp_path):
     settings.CHATCORE_JOB_RETRY_BASE_SECONDS = 0.3
     settings.CHATCORE_JOB_STALE_SECONDS = 1.0
     settings.CHATCORE_IMPORT_SYNC_MAX_BYTES = 2048
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "jobs" / "incoming")
+    storage.ensure_dirs()
     return settings
 
 

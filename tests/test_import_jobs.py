@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -109,6 +110,20 @@ def test_a_larger_file_answers_202_and_the_job_imports_it(auth_client, other_cli
     assert Message.objects.filter(user=user).count() == 120
     assert uploads_left() == []
     assert done["createdAt"] <= done["startedAt"] <= done["finishedAt"]
+
+
+def test_a_spooled_upload_stays_in_chatcores_directories(auth_client, settings):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024  # spool to FILE_UPLOAD_TEMP_DIR
+    incoming = storage.job_dir(storage.INCOMING)
+    assert str(incoming) == settings.FILE_UPLOAD_TEMP_DIR
+    assert os.stat(incoming).st_mode & 0o777 == 0o700
+    content = chatgpt_export(40)
+    response = auth_client.post(URL, {"file": upload(content)})
+    assert response.status_code == 202
+    job = Job.objects.get(pk=response.json()["jobId"])
+    assert Path(job.file_path).read_bytes() == content
+    assert os.stat(job.file_path).st_mode & 0o777 == 0o600
+    assert list(incoming.iterdir()) == []  # Django removed its spooled copy
 
 
 def test_progress_increases_while_the_import_runs(auth_client, user):
