@@ -31,7 +31,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from chatcore.audit import StaffAccess
-from chatcore.models import User
+from chatcore.models import Job, User
 
 COUNT_CAP = 10_000
 # Admin full-text search runs one owner-scoped search per owner the owner filter matches, for
@@ -247,3 +247,51 @@ class StaffAccessAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """Read-only jobs page for staff: what ran, for whom, how long, and why it failed
+    (docs/api-behaviour.md#jobs). Jobs are created by their doors, never here."""
+
+    list_display = (
+        "id", "kind", "status", "owner", "attempts", "created_at", "started_at", "finished_at",
+        "duration", "error_sentence",
+    )  # fmt: skip
+    list_filter = ("kind", "status", OwnerEmailFilter)
+    list_select_related = ("user",)
+    ordering = ("-created_at",)
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    readonly_fields = (
+        "id", "kind", "status", "user", "attempts", "max_attempts", "params", "progress",
+        "result", "error", "task_id", "file_path", "created_at", "started_at", "heartbeat_at",
+        "finished_at", "expires_at",
+    )  # fmt: skip
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="owner", ordering="user__email")
+    def owner(self, job: Job) -> str:
+        return job.user.email
+
+    @admin.display(description="duration")
+    def duration(self, job: Job) -> str:
+        if job.started_at is None:
+            return "-"
+        end = job.finished_at or job.heartbeat_at or job.started_at
+        return f"{(end - job.started_at).total_seconds():.1f} s"
+
+    @admin.display(description="error")
+    def error_sentence(self, job: Job) -> str:
+        if not job.error:
+            return ""
+        return " — ".join(str(job.error[k]) for k in ("error", "message") if job.error.get(k))

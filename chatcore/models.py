@@ -110,4 +110,8 @@ class OwnedModel(TimestampedModel):
 # The staff access log (chatcore.audit) and the search document table (chatcore.search) live
 # in their own modules; imported so Django registers them.
 from chatcore.audit import StaffAccess  # noqa: E402, F401
+
+# Tables of kernel packages, imported so Django registers them: background jobs
+# (chatcore.jobs) and the search document table (chatcore.search).
+from chatcore.jobs.models import Job  # noqa: E402, F401
 from chatcore.search.models import SearchDocument  # noqa: E402, F401

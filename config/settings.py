@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "convos_app",
     "messages_app",
     "tags_app",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -298,6 +300,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/",
+    # Choice sets that share a field name ("status") get their own component names.
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "chatcore.jobs.models.JobStatus",
+        "BulkItemStatusEnum": "convos_app.services.bulk.ITEM_STATUSES",
+    },
     "APPEND_COMPONENTS": {
         "securitySchemes": {"jwtAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
     },
@@ -343,7 +350,8 @@ LOGGING = {
 CONVERSATION_TITLE_GENERATOR = env_str(
     "CONVERSATION_TITLE_GENERATOR", "convos_app.services.titles.extractive_title"
 )
-# Generate titles in a background thread after the reply commits (inline under tests).
+# An AI title model runs as a background job after the reply commits (inline under tests);
+# the offline titler always runs right after the commit.
 CONVERSATION_TITLE_BACKGROUND = env_bool("CONVERSATION_TITLE_BACKGROUND", not TESTING)
 CONVERSATION_TITLE_PENDING_SECONDS = env_int("CONVERSATION_TITLE_PENDING_SECONDS", 120)
 # gen_title waits only while a title is pending: LibreChat's back-off, ~15.5 s at most.
@@ -354,7 +362,7 @@ GEN_TITLE_BACKOFF_MS = [
 # --- Import and export (docs/api-behaviour.md#import-limits) --------------------------------------
 # Largest accepted import file (LibreChat v0.8 default: 250 MiB); past it -> 413 JSON.
 CONVERSATION_IMPORT_MAX_FILE_SIZE_BYTES = env_int(
-    "CONVERSATION_IMPORT_MAX_FILE_SIZE_BYTES", 262_144_000
+    "CONVERSATION_IMPORT_MAX_FILE_SIZE_BYTES", 1_073_741_824
 )
 # Uploads above this many bytes go to a temporary file instead of memory (Django's default).
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
@@ -428,3 +436,25 @@ PASSWORD_RESET_RATES = {
     "reset": _rate("PASSWORD_RESET_RATE", "10/hour"),
 }
 # --- end of account self-service -----------------------------------------------------------------
+# --- Background jobs (docs/api-behaviour.md#jobs) ------------------------------------------------
+# Django's Tasks API with the PostgreSQL (ORM) backend; `manage.py jobs_worker` runs the queue.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Imports up to this size run inside the request (201); larger ones become a job (202).
+CHATCORE_IMPORT_SYNC_MAX_BYTES = env_int("CHATCORE_IMPORT_SYNC_MAX_BYTES", 8 * 1024 * 1024)
+CHATCORE_JOB_FILES_DIR = Path(env_str("CHATCORE_JOB_FILES_DIR", str(DATA_DIR / "jobs")))
+# Uploads too large for memory are spooled here (0700, chatcore's own), not the system temp
+# directory; an import job then hard-links the file instead of copying it.
+FILE_UPLOAD_TEMP_DIR = str(CHATCORE_JOB_FILES_DIR / "incoming")
+CHATCORE_JOB_HEARTBEAT_SECONDS = float(env_str("CHATCORE_JOB_HEARTBEAT_SECONDS", "2"))
+# A running job with no heartbeat for this long lost its worker: retried or failed.
+CHATCORE_JOB_STALE_SECONDS = float(env_str("CHATCORE_JOB_STALE_SECONDS", "60"))
+CHATCORE_JOB_RETRY_BASE_SECONDS = float(env_str("CHATCORE_JOB_RETRY_BASE_SECONDS", "10"))
+CHATCORE_JOB_RETRY_MAX_SECONDS = float(env_str("CHATCORE_JOB_RETRY_MAX_SECONDS", "600"))
+CHATCORE_JOB_RETENTION_DAYS = env_int("CHATCORE_JOB_RETENTION_DAYS", 30)
+# Files in the job directories that no job points at are removed after this grace period.
+CHATCORE_JOB_FILE_GRACE_SECONDS = float(env_str("CHATCORE_JOB_FILE_GRACE_SECONDS", "3600"))
+CHATCORE_JOB_MAINTENANCE_SECONDS = float(env_str("CHATCORE_JOB_MAINTENANCE_SECONDS", "300"))
+CHATCORE_WORKER_POLL_SECONDS = float(env_str("CHATCORE_WORKER_POLL_SECONDS", "1"))
+# How long a finished whole-account export can be downloaded.
+CHATCORE_EXPORT_EXPIRY_SECONDS = env_int("CHATCORE_EXPORT_EXPIRY_SECONDS", 24 * 3600)
+# --- end of background jobs ----------------------------------------------------------------------

@@ -25,6 +25,7 @@ from collections import defaultdict
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, QuerySet
@@ -57,6 +58,7 @@ from convos_app.services.delete import conversations_delete_by_pks
 from convos_app.services.exports import export_chunks
 from convos_app.services.imports import FORMATS, conversations_import
 from convos_app.services.shares import shared_links_revoke_by_pks
+from convos_app.services.transfer_jobs import conversations_import_job_start
 from messages_app.models import ContentPart, Feedback, Message
 from messages_app.trees import TreeNode, branch_levels, forest
 from tags_app.models import Tag, TaggedConversation
@@ -450,6 +452,21 @@ class ConversationAdmin(admin.ModelAdmin):
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
+            if upload.size > settings.CHATCORE_IMPORT_SYNC_MAX_BYTES:
+                # Large files take the same job as the API (docs/api-behaviour.md#import-jobs).
+                job = conversations_import_job_start(
+                    user=form.cleaned_data["user"],
+                    upload=upload,
+                    filename=upload.name or "",
+                    file_format=form.cleaned_data["file_format"],
+                )
+                self.message_user(
+                    request,
+                    f"The file is large: it is being imported by job {job.id} for "
+                    f"{form.cleaned_data['user'].email}. This page shows its progress.",
+                    messages.INFO,
+                )
+                return HttpResponseRedirect(reverse("admin:chatcore_job_change", args=[job.pk]))
             try:
                 result = conversations_import(
                     user=form.cleaned_data["user"],

@@ -10,7 +10,8 @@ class ConvosAppConfig(AppConfig):
         # messages_app sits below this app and announces first replies with a signal.
         from convos_app.search import register_search_feeds
         from convos_app.services.chat_context import context_on_messages_deleted
-        from convos_app.services.titles import title_on_reply_saved
+        from convos_app.services.titles import register_title_job_kind, title_on_reply_saved
+        from convos_app.services.transfer_jobs import register_job_kinds
         from messages_app.signals import messages_deleted, reply_saved
 
         reply_saved.connect(title_on_reply_saved, dispatch_uid="convos_app.title_on_reply_saved")
@@ -19,3 +20,6 @@ class ConvosAppConfig(AppConfig):
         )
         # The search kernel names no model: this app declares what feeds its documents.
         register_search_feeds()
+        # Background job kinds this app runs (docs/api-behaviour.md#jobs).
+        register_job_kinds()
+        register_title_job_kind()

@@ -19,6 +19,7 @@ from convos_app.views.conversations import ConversationCopyViewSet, Conversation
 from convos_app.views.projects import ProjectViewSet
 from convos_app.views.shares import SharedLinkForkViewSet, SharedLinkViewSet
 from convos_app.views.transfer import ConversationExportView, ConversationImportView
+from convos_app.views.transfer_jobs import ConversationExportJobsView, ConversationImportJobView
 
 app_name = "convos_app"
 
@@ -103,6 +104,26 @@ urlpatterns = [
         "convos/import",
         ConversationImportView.as_view({"post": "create"}),
         name="conversation-import",
+    ),
+    path(
+        "convos/import/<str:job_id>",
+        ConversationImportJobView.as_view({"get": "retrieve"}),
+        name="conversation-import-job",
+    ),
+    path(
+        "convos/export",
+        ConversationExportJobsView.as_view({"post": "create"}),
+        name="conversation-export-all",
+    ),
+    path(
+        "convos/export/<str:job_id>",
+        ConversationExportJobsView.as_view({"get": "retrieve"}),
+        name="conversation-export-job",
+    ),
+    path(
+        "convos/export/<str:job_id>/download",
+        ConversationExportJobsView.as_view({"get": "download"}),
+        name="conversation-export-job-download",
     ),
     path(
         "convos/<str:conversation_id>/export",

@@ -14,7 +14,7 @@ from chatcore.serializers import (
     messages_for,
     public_id_field,
 )
-from convos_app.services.bulk import ACTIONS, MAX_IDS
+from convos_app.services.bulk import ACTIONS, ITEM_STATUSES, MAX_IDS
 
 BOOLEAN = {"invalid": "{name} must be a boolean", "null": "{name} must be a boolean"}
 
@@ -103,7 +103,7 @@ class BulkInputSerializer(BodySerializer, StrictInputSerializer):
 
 class BulkItemResultSerializer(serializers.Serializer):
     conversationId = serializers.CharField()
-    status = serializers.ChoiceField(choices=["changed", "unchanged", "not_found"])
+    status = serializers.ChoiceField(choices=list(ITEM_STATUSES))
 
 
 class BulkResultSerializer(serializers.Serializer):

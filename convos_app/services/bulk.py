@@ -32,6 +32,7 @@ from tags_app.services import tag_links_bulk_set
 MAX_IDS = 1000
 ACTIONS = ("archive", "unarchive", "pin", "unpin", "delete", "move", "tag", "untag")
 CHANGED, UNCHANGED, NOT_FOUND = "changed", "unchanged", "not_found"
+ITEM_STATUSES = (CHANGED, UNCHANGED, NOT_FOUND)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ Flow (docs/api-behaviour.md#titles): when the first assistant message of a conve
 "New Chat" is saved, the message-create path calls ``conversation_title_after_reply``. That marks
 the conversation "title pending" in the shared cache (inside the caller's transaction, so a
 rolled-back write leaves no stale mark) and, once the write has committed, runs the configured
-generator — in a background thread by default, so the reply is never held up by an AI call, and any
-failure is logged, never raised. The generator is ``settings.CONVERSATION_TITLE_GENERATOR`` (a
+generator — the offline titler right after the commit, an AI title model as a ``title`` job on the
+queue (chatcore.jobs), so the reply is never held up by an AI call — and any failure is logged,
+never raised. The generator is ``settings.CONVERSATION_TITLE_GENERATOR`` (a
 dotted path; ``chatcore.ai.titles.ai_title`` plugs the AI title model in there) and falls back to
 ``extractive_title`` when it fails or returns nothing.
 
@@ -18,17 +19,19 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.module_loading import import_string
 
 from chatcore.errors import NotFound
+from chatcore.jobs.models import Job
+from chatcore.jobs.registry import Report, register_job_kind
+from chatcore.jobs.services import job_start
 from chatcore.models import User
 from convos_app.models import DEFAULT_TITLE, TITLE_MAX_LENGTH, Conversation
 from convos_app.search import index_conversations
@@ -214,14 +217,25 @@ def conversation_title_generate(
             logger.exception("title state not cleared")
 
 
-def _run_in_background(job: Callable[[], object]) -> None:
-    def target() -> None:
-        try:
-            job()
-        finally:
-            connection.close()
+TITLE_JOB = "title"
 
-    threading.Thread(target=target, name="conversation-title", daemon=True).start()
+
+def _offline_titler_configured() -> bool:
+    return getattr(settings, "CONVERSATION_TITLE_GENERATOR", EXTRACTIVE_GENERATOR) == (
+        EXTRACTIVE_GENERATOR
+    )
+
+
+def title_job_run(job: Job, report: Report) -> Mapping[str, object]:
+    """The ``title`` job: generate (AI, falling back to the offline titler) and store."""
+    title = conversation_title_generate(conversation_pk=job.params["conversation_pk"])
+    return {"title": title}
+
+
+def register_title_job_kind() -> None:
+    """Called from ``ConvosAppConfig.ready``. One attempt: the generator already falls back to
+    the offline titler, and gen_title's wait is over long before a retry could help."""
+    register_job_kind(TITLE_JOB, title_job_run, max_attempts=1)
 
 
 def conversation_title_after_reply(
@@ -233,8 +247,14 @@ def conversation_title_after_reply(
     """Call right after saving the first assistant message of a conversation (any path).
 
     Does nothing (returns False) unless the conversation is still titled "New Chat". Otherwise
-    marks the title pending and schedules the generator for after the caller's commit; returns
-    True. Never raises, so it can never fail the write that triggered it.
+    marks the title pending and schedules the generator; returns True. Never raises, so it can
+    never fail the write that triggered it.
+
+    The offline titler runs right after the caller's commit (it is fast and local). A
+    configured AI title model runs as a ``title`` job on the queue
+    (``CONVERSATION_TITLE_BACKGROUND``, on by default): the job row is written in the caller's
+    transaction, so it exists exactly when the reply does, and no request or thread waits on
+    the AI call (docs/api-behaviour.md#titles).
     """
     try:
         if conversation.title != DEFAULT_TITLE:
@@ -248,8 +268,14 @@ def conversation_title_after_reply(
                 assistant_text=assistant_text,
             )
 
-        if getattr(settings, "CONVERSATION_TITLE_BACKGROUND", True):
-            transaction.on_commit(lambda: _run_in_background(job), robust=True)
+        if getattr(settings, "CONVERSATION_TITLE_BACKGROUND", True) and not (
+            _offline_titler_configured()
+        ):
+            job_start(
+                user=conversation.user,
+                kind=TITLE_JOB,
+                params={"conversation_pk": conversation.pk},
+            )
         else:
             transaction.on_commit(job, robust=True)
         return True

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, load_handler
 from django.http import HttpRequest, StreamingHttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -28,6 +29,7 @@ from chatcore.schema import ERROR
 from chatcore.serializers import validated
 from chatcore.throttles import ConversationImportIPThrottle, ConversationImportUserThrottle
 from chatcore.viewsets import ApiViewSet
+from convos_app.serializers.jobs import JobAcceptedSerializer
 from convos_app.serializers.transfer import (
     ConversationExportQuerySerializer,
     ConversationImportInputSerializer,
@@ -35,6 +37,7 @@ from convos_app.serializers.transfer import (
 )
 from convos_app.services.exports import conversation_export_file
 from convos_app.services.imports import conversations_import
+from convos_app.services.transfer_jobs import conversations_import_job_start
 
 FILE_TOO_LARGE = "File exceeds the maximum allowed size"
 
@@ -68,7 +71,9 @@ class ImportSizeLimitHandler(FileUploadHandler):
 
 
 class ConversationImportView(ApiViewSet):
-    """``POST /api/convos/import``: one export file in, new conversations out (201)."""
+    """``POST /api/convos/import``: one export file in, new conversations out (201); a file
+    larger than ``CHATCORE_IMPORT_SYNC_MAX_BYTES`` becomes a job instead (202 with
+    ``Location``: docs/api-behaviour.md#import-jobs)."""
 
     parser_classes = [MultiPartParser, FormParser]
     throttle_classes = [ConversationImportIPThrottle, ConversationImportUserThrottle]
@@ -86,6 +91,7 @@ class ConversationImportView(ApiViewSet):
         request={"multipart/form-data": ConversationImportInputSerializer},
         responses={
             201: ConversationImportResultSerializer,
+            202: JobAcceptedSerializer,
             400: ERROR,
             413: ERROR,
             429: ERROR,
@@ -93,7 +99,18 @@ class ConversationImportView(ApiViewSet):
     )
     def create(self, request: Request) -> Response:
         body = validated(ConversationImportInputSerializer, request.data)
-        result = conversations_import(user=request.user, stream=body["file"])
+        upload = body["file"]
+        if upload.size > settings.CHATCORE_IMPORT_SYNC_MAX_BYTES:
+            job = conversations_import_job_start(
+                user=request.user, upload=upload, filename=upload.name or ""
+            )
+            location = reverse("convos_app:conversation-import-job", args=[job.id])
+            return Response(
+                JobAcceptedSerializer(job).data,
+                status=status.HTTP_202_ACCEPTED,
+                headers={"Location": location},
+            )
+        result = conversations_import(user=request.user, stream=upload)
         return Response(
             ConversationImportResultSerializer(result).data, status=status.HTTP_201_CREATED
         )

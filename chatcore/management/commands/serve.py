@@ -1,4 +1,6 @@
-"""``manage.py serve`` (what ``make run`` calls): prepare the database, then run gunicorn.
+"""``manage.py serve`` (what ``make run`` calls): prepare the database, then run gunicorn and
+the background job worker (``manage.py jobs_worker``) side by side; when either stops, the
+other is stopped too (docs/api-behaviour.md#jobs).
 
 This process holds the embedded PostgreSQL (docs/architecture.md#database) for as long as
 gunicorn runs, so the server starts once, the workers attach to it, and it stops cleanly when
@@ -11,9 +13,12 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+
+from chatcore.jobs.worker import start_worker_process
 
 
 class Command(BaseCommand):
@@ -26,6 +31,9 @@ class Command(BaseCommand):
             "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2"))
         )
         parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")))
+        parser.add_argument(
+            "--no-worker", action="store_true", help="Serve only; run `jobs_worker` elsewhere."
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         call_command("migrate", interactive=False, verbosity=1)
@@ -46,14 +54,31 @@ class Command(BaseCommand):
             "--access-logfile", "-",
         ]  # fmt: skip
         process = subprocess.Popen(command)
+        worker = None if options["no_worker"] else start_worker_process()
+        children = [p for p in (process, worker) if p is not None]
 
         def stop(signum: int, frame: object) -> None:
-            # Ctrl-C in a terminal reaches gunicorn too; a signal sent to us alone is passed on.
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
+            # Ctrl-C in a terminal reaches the children too; a signal sent to us alone is
+            # passed on.
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        code = process.wait()
+        code = wait_for_first_exit(children)
+        stop(signal.SIGTERM, None)  # one stopped: stop the other, then wait for both
+        for child in children:
+            child.wait()
         if code not in (0, -signal.SIGINT, -signal.SIGTERM):
             raise SystemExit(code)
+
+
+def wait_for_first_exit(children: list[subprocess.Popen[bytes]]) -> int:
+    """The exit code of whichever child process stops first."""
+    while True:
+        for child in children:
+            code = child.poll()
+            if code is not None:
+                return code
+        time.sleep(0.2)

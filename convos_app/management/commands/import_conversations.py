@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from chatcore.errors import ApplicationError
 from chatcore.models import User
 from convos_app.services.imports import FORMATS, ImportProgress, conversations_import
+from convos_app.services.transfer_jobs import conversations_import_job_start
 
 PLAIN_EVERY_SECONDS = 5.0
 TTY_EVERY_SECONDS = 0.2
@@ -93,12 +94,39 @@ class Command(BaseCommand):
             action="store_true",
             help="convert and write inside a transaction that is rolled back; report counts",
         )
+        parser.add_argument(
+            "--async",
+            action="store_true",
+            help="queue each file as an import job for `manage.py jobs_worker` and exit",
+        )
+
+    def queue_jobs(self, user: User, options: dict[str, Any]) -> None:
+        """``--async``: hand each file to an import job (the same one ``POST
+        /api/convos/import`` starts for large files) and print its id; a running
+        ``manage.py jobs_worker`` does the work."""
+        if options["dry_run"]:
+            raise CommandError("--async cannot be combined with --dry-run")
+        for path in options["files"]:
+            try:
+                with open(path, "rb") as stream:
+                    job = conversations_import_job_start(
+                        user=user, upload=stream, filename=path, file_format=options["format"]
+                    )
+            except OSError as exc:
+                raise CommandError(f"{path}: cannot open ({exc.strerror})") from exc
+            self.stdout.write(
+                f"{path}: queued import job {job.id} "
+                f"(GET /api/convos/import/{job.id} or the admin's Jobs page shows its progress)"
+            )
 
     def handle(self, *args: Any, **options: Any) -> None:
         email = str(options["user"]).strip().lower()
         user = User.objects.filter(email=email).first()
         if user is None:
             raise CommandError(f"No user with email {email}")
+        if options["async"]:
+            self.queue_jobs(user, options)
+            return
         totals = [0, 0, 0]
         for path in options["files"]:
             try:
