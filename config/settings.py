@@ -328,3 +328,13 @@ if AI_TITLE_MODEL and not env_str("CONVERSATION_TITLE_GENERATOR"):
     # A configured title model is used; any failure still falls back to the offline titler.
     CONVERSATION_TITLE_GENERATOR = "chatcore.ai.titles.ai_title"
 # --- end of AI providers and chat replies ------------------------------------------------------
+# --- usage ledger and balances (docs/api-behaviour.md#balances) ----------------------------------
+# Off by default. On: every user has LibreChat-style credits (1,000,000 = 1 USD), starting at
+# BALANCE_START_CREDITS, optionally refilled by BALANCE_REFILL_AMOUNT every interval.
+BALANCE_ENABLED = env_bool("BALANCE_ENABLED", False)
+BALANCE_START_CREDITS = env_int("BALANCE_START_CREDITS", 20_000)
+BALANCE_AUTO_REFILL = env_bool("BALANCE_AUTO_REFILL", False)
+BALANCE_REFILL_INTERVAL_VALUE = env_int("BALANCE_REFILL_INTERVAL_VALUE", 30)
+BALANCE_REFILL_INTERVAL_UNIT = env_str("BALANCE_REFILL_INTERVAL_UNIT", "days")
+BALANCE_REFILL_AMOUNT = env_int("BALANCE_REFILL_AMOUNT", 10_000)
+# --- end of usage ledger and balances ------------------------------------------------------------

@@ -146,3 +146,8 @@ class Conversation(OwnedModel):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.conversation_id})"
+
+
+# The usage ledger, price versions and balances live in their own module; imported so Django
+# registers them with this app.
+from convos_app.usage_models import Balance, PriceVersion, UsageRecord  # noqa: E402, F401
