@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from chatcore.ai.base import ModelSpec, Usage
 from chatcore.ai.usage import model_call_finished
-from chatcore.errors import ApplicationError
+from chatcore.errors import ApplicationError, NotFound
 from chatcore.models import User
 from chatcore.pricing import COST_QUANTUM, PER_TOKENS, price_for, snapshot_base
 from chatcore.tokens import count_tokens
@@ -41,6 +41,7 @@ from messages_app.models import Message
 CREDITS_PER_USD = Decimal(1_000_000)
 CREDIT_QUANTUM = Decimal("0.01")
 INSUFFICIENT_BALANCE = "Insufficient balance"
+BALANCES_DISABLED = "Balances are not enabled"
 INSUFFICIENT_BALANCE_MESSAGE = (
     "This reply may cost up to {needed} credits and your balance is {balance} credits."
 )
@@ -251,6 +252,9 @@ def _balance_locked(user: User) -> Balance:
 
 @transaction.atomic
 def balance_get(*, user: User) -> Balance:
+    """``GET /api/balance`` (refilling first when a refill is due); 404 with balances off."""
+    if not settings.BALANCE_ENABLED:
+        raise NotFound(BALANCES_DISABLED)
     return _balance_locked(user)
 
 
