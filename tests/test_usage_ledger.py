@@ -20,6 +20,7 @@ from messages_app.models import Message
 from tests import fake_providers
 from tests.factories import ConversationFactory, message_chain
 from tests.test_chats_stream import client_goes_away, open_stream, parse, read_all, stream_frames
+from tests.test_import_formats import run_import
 
 pytestmark = pytest.mark.django_db
 fake_llm = fake_providers.fake_llm
@@ -233,3 +234,12 @@ def test_history_outlives_the_conversation_and_the_user(auth_client, user, fake_
     user.delete()
     record = UsageRecord.objects.get()
     assert (record.user_id, record.model, record.cost) == (None, "gpt-4o", Decimal("0.01250000"))
+
+
+def test_imported_messages_get_a_token_count(user):
+    run_import(user, "chatgpt/tree.json")
+    messages = list(Message.objects.filter(user=user).exclude(text=""))
+    assert messages
+    for message in messages:
+        assert message.token_count == count_tokens(message.text, model=message.model)
+    assert all(m.token_count > 0 for m in messages)

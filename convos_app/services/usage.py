@@ -205,10 +205,13 @@ def connect_usage_receivers() -> None:
     model_call_finished.connect(usage_on_model_call, dispatch_uid="convos_app.usage_model_call")
 
 
-def message_token_count(text: str, *, model: str | None) -> int:
-    """``tokenCount`` of an imported message, counted like a reply's
-    (docs/api-behaviour.md#import)."""
-    return count_tokens(text or "", model=model) if text else 0
+def with_token_count(columns: dict[str, Any], text: str, model: str | None) -> dict[str, Any]:
+    """An imported message's columns with ``token_count`` counted like a reply's when the file
+    has no ``tokenCount`` key (docs/api-behaviour.md#import). A file that has the key keeps its
+    value, even ``null``, so a chatcore export imports back unchanged."""
+    if "token_count" in columns:
+        return columns
+    return {**columns, "token_count": count_tokens(text, model=model) if text else 0}
 
 
 # --- balances ------------------------------------------------------------------------------------
