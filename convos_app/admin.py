@@ -322,3 +322,7 @@ class ConversationAdmin(admin.ModelAdmin):
             "form": form,
         }
         return TemplateResponse(request, "admin/convos_app/conversation/import.html", context)
+
+
+# Usage ledger, price versions, balances and the analytics dashboard: their own module.
+from convos_app import usage_admin  # noqa: E402, F401
