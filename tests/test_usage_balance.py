@@ -159,3 +159,22 @@ def test_ten_concurrent_replies_cannot_overdraw(live_server, user, fake_llm, bal
     assert len(fake_llm.requests) == 3
     assert Balance.objects.get(user=user).token_credits == start - 3 * 45
     assert UsageRecord.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_stream_is_refused_before_it_starts(auth_client, user, fake_llm, balances):
+    chat = ConversationFactory(user=user)
+    Balance.objects.create(user=user, token_credits=Decimal("1.00"))
+    body = {"content": CONTENT, "modelId": "gpt-4o-mini", "userId": str(user.pk)}
+    r = auth_client.post(f"/api/chats/{chat.conversation_id}/messages/stream", body, format="json")
+    assert r.status_code == 402 and r.json()["error"] == "Insufficient balance"
+    assert fake_llm.requests == [] and not Message.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_free_model_needs_only_a_positive_balance(auth_client, user, balances):
+    chat = ConversationFactory(user=user)
+    Balance.objects.create(user=user, token_credits=Decimal("0.01"))
+    assert post(auth_client, chat, user, model="echo").status_code == 201
+    Balance.objects.filter(user=user).update(token_credits=0)
+    assert post(auth_client, chat, user, model="echo").status_code == 402
