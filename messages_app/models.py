@@ -131,6 +131,8 @@ class Message(OwnedModel):
             models.Index(fields=["user", "created_at", "id"], name="msg_user_created"),
             models.Index(fields=["user", "updated_at", "id"], name="msg_user_updated"),
             models.Index(fields=["user", "endpoint", "id"], name="msg_user_endpoint"),
+            # Staff usage analytics count messages per day across all users.
+            models.Index(fields=["created_at"], name="msg_created"),
         ]
 
     def __str__(self) -> str:
