@@ -243,3 +243,25 @@ def test_imported_messages_get_a_token_count(user):
     for message in messages:
         assert message.token_count == count_tokens(message.text, model=message.model)
     assert all(m.token_count > 0 for m in messages)
+
+
+def test_conversation_read_carries_its_usage_totals(auth_client, user, fake_llm, ai_settings):
+    chat = ConversationFactory(user=user)
+    empty = auth_client.get(f"/api/convos/{chat.conversation_id}").json()
+    assert empty["usage"] == {"inputTokens": 0, "outputTokens": 0, "cost": 0.0}
+    fake_llm.usage = (1200, 300)
+    post(auth_client, chat, user)
+    fake_llm.usage = (1000, 100)
+    post(auth_client, chat, user, content="And Q3?")
+    other = ConversationFactory(user=user)
+    post(auth_client, other, user)
+    body = auth_client.get(f"/api/convos/{chat.conversation_id}").json()
+    # gpt-4o: (2200 x 2.50 + 400 x 10.00) / 1e6 = 0.0095
+    assert body["usage"] == {"inputTokens": 2200, "outputTokens": 400, "cost": 0.0095}
+    assert body["conversationId"] == chat.conversation_id
+
+
+def test_conversation_usage_of_another_user_is_404(other_client, user, fake_llm, ai_settings):
+    chat = ConversationFactory(user=user)
+    r = other_client.get(f"/api/convos/{chat.conversation_id}")
+    assert r.status_code == 404 and "usage" not in r.json()

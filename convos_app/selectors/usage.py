@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from chatcore.models import User
 from convos_app.models import Conversation, UsageRecord
+from convos_app.selectors.conversations import conversation_get_for_user
 from messages_app.models import Feedback, Message
 
 ZERO = Decimal(0)
@@ -100,6 +101,14 @@ def usage_report_for_user(*, user: User, since: date, until: date, group_by: str
 def conversation_usage(conversation: Conversation) -> UsageTotals:
     """All calls made for one conversation (replies, streams, titles)."""
     return _totals(UsageRecord.objects.filter(conversation=conversation).aggregate(**_sums()))
+
+
+def conversation_get_with_usage(*, user: User, conversation_id: str) -> Conversation:
+    """``GET /api/convos/{id}``: the conversation (404 as ``conversation_get_for_user``) with
+    ``usage``, its ledger totals (docs/api-behaviour.md#conversation-usage)."""
+    conversation = conversation_get_for_user(user=user, conversation_id=conversation_id)
+    conversation.usage = conversation_usage(conversation)
+    return conversation
 
 
 # --- staff analytics -----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from rest_framework import serializers
 from chatcore.serializers import iso
 from convos_app.models import Balance
 from convos_app.selectors.usage import UsageTotals
+from convos_app.serializers.conversations import ConversationSerializer
 
 DEFAULT_RANGE_DAYS = 30
 MAX_RANGE_DAYS = 366
@@ -81,6 +82,15 @@ class ConversationUsageSerializer(UsageTotalsSerializer):
         data = super().to_representation(instance)
         data.pop("calls")
         return data
+
+
+class ConversationWithUsageSerializer(ConversationSerializer):
+    """``GET /api/convos/{id}``: the conversation plus ``usage``."""
+
+    usage = ConversationUsageSerializer()
+
+    class Meta(ConversationSerializer.Meta):
+        fields = [*ConversationSerializer.Meta.fields, "usage"]
 
 
 class BalanceSerializer(serializers.Serializer):

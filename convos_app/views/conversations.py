@@ -12,6 +12,7 @@ from chatcore.serializers import validated
 from chatcore.throttles import ConversationForkIPThrottle, ConversationForkUserThrottle
 from chatcore.viewsets import ApiViewSet
 from convos_app.selectors import conversations as selectors
+from convos_app.selectors.usage import conversation_get_with_usage
 from convos_app.serializers.conversations import (
     ConversationArchiveInputSerializer,
     ConversationCopyResponseSerializer,
@@ -25,6 +26,7 @@ from convos_app.serializers.conversations import (
     ConversationUpdateInputSerializer,
     TitleResponseSerializer,
 )
+from convos_app.serializers.usage import ConversationWithUsageSerializer
 from convos_app.services.conversations import conversation_archive, conversation_rename
 from convos_app.services.delete import conversation_delete, conversations_delete_all
 from convos_app.services.duplicate import conversation_duplicate
@@ -54,12 +56,12 @@ class ConversationViewSet(ApiViewSet):
         page = selectors.conversation_list_for_user(user=request.user, **query)
         return Response(ConversationListResponseSerializer(page).data)
 
-    @extend_schema(responses={200: ConversationSerializer, 404: ERROR})
+    @extend_schema(responses={200: ConversationWithUsageSerializer, 404: ERROR})
     def retrieve(self, request: Request, conversation_id: str) -> Response:
-        conversation = selectors.conversation_get_for_user(
+        conversation = conversation_get_with_usage(
             user=request.user, conversation_id=conversation_id
         )
-        return Response(ConversationSerializer(conversation).data)
+        return Response(ConversationWithUsageSerializer(conversation).data)
 
     @extend_schema(
         request=ConversationUpdateInputSerializer,
