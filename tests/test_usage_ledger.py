@@ -18,7 +18,7 @@ from convos_app.services.titles import conversation_title_generate
 from convos_app.usage_models import LedgerImmutable
 from messages_app.models import Message
 from tests import fake_providers
-from tests.factories import ConversationFactory, message_chain
+from tests.factories import ConversationFactory, MessageFactory, message_chain
 from tests.test_chats_stream import client_goes_away, open_stream, parse, read_all, stream_frames
 from tests.test_import_formats import run_import
 
@@ -265,3 +265,20 @@ def test_conversation_usage_of_another_user_is_404(other_client, user, fake_llm,
     chat = ConversationFactory(user=user)
     r = other_client.get(f"/api/convos/{chat.conversation_id}")
     assert r.status_code == 404 and "usage" not in r.json()
+
+
+def test_messages_in_the_tmessage_shape_carry_their_cost(auth_client, user, fake_llm, ai_settings):
+    fake_llm.usage = (1200, 300)
+    chat = ConversationFactory(user=user)
+    post(auth_client, chat, user)
+    legacy = MessageFactory(conversation=chat, cost=None)
+    listed = auth_client.get(f"/api/messages/{chat.conversation_id}").json()
+    costs = {m["messageId"]: m.get("cost", "absent") for m in listed}
+    question, answer = (
+        Message.objects.filter(conversation=chat).exclude(pk=legacy.pk).order_by("id")
+    )
+    assert costs == {
+        question.message_id: 0.0,
+        answer.message_id: 0.006,
+        legacy.message_id: "absent",
+    }
