@@ -5,12 +5,15 @@ real SDK against the local fake provider)."""
 
 from __future__ import annotations
 
+import json
 import threading
+import time
+import urllib.error
+import urllib.request
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-import requests
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -129,7 +132,11 @@ def test_librechat_client_reads_the_balance(live_server, user, balances):
 @pytest.mark.django_db(transaction=True)
 def test_ten_concurrent_replies_cannot_overdraw(live_server, user, fake_llm, balances):
     fake_llm.usage = (100, 50)  # 45 credits each once settled
-    fake_llm.delay = 0.5  # the reservations all happen while the first replies are in flight
+    # The provider holds every reply until the refused ones have all been answered, so no
+    # settlement can give credits back while others are still reserving.
+    gate = threading.Event()
+    balances.AI_TIMEOUT_SECONDS = 30.0
+    fake_llm.on_request = lambda record: gate.wait(timeout=30)
     worst_case = largest_cost_in_credits(1000)
     # Room for three worst cases, not four.
     start = (worst_case * 3 + worst_case / 2).quantize(Decimal("0.01"))
@@ -141,17 +148,27 @@ def test_ten_concurrent_replies_cannot_overdraw(live_server, user, fake_llm, bal
 
     def reply(chat) -> None:
         barrier.wait()
-        r = requests.post(
+        request = urllib.request.Request(
             f"{live_server.url}/api/chats/{chat.conversation_id}/messages",
-            json={"content": CONTENT, "modelId": "gpt-4o-mini", "userId": str(user.pk)},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=30,
+            data=json.dumps(
+                {"content": CONTENT, "modelId": "gpt-4o-mini", "userId": str(user.pk)}
+            ).encode(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            method="POST",
         )
-        statuses.append(r.status_code)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                statuses.append(response.status)
+        except urllib.error.HTTPError as refused:
+            statuses.append(refused.code)
 
     threads = [threading.Thread(target=reply, args=(chat,)) for chat in chats]
     for thread in threads:
         thread.start()
+    deadline = time.monotonic() + 20
+    while len(statuses) < 7 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    gate.set()
     for thread in threads:
         thread.join()
 
