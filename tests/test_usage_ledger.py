@@ -282,3 +282,42 @@ def test_messages_in_the_tmessage_shape_carry_their_cost(auth_client, user, fake
         answer.message_id: 0.006,
         legacy.message_id: "absent",
     }
+
+
+def test_cached_prompt_tokens_are_recorded_and_priced_by_the_version(
+    auth_client, user, fake_llm, ai_settings
+):
+    PriceVersion.objects.create(
+        model="gpt-4o",
+        effective_from=timezone.now() - timedelta(days=1),
+        input_per_million=Decimal("2.50"),
+        output_per_million=Decimal("10.00"),
+        cached_input_per_million=Decimal("1.25"),
+    )
+    fake_llm.usage = (1200, 300)
+    fake_llm.cached_tokens = 1000
+    chat = ConversationFactory(user=user)
+    assert post(auth_client, chat, user).status_code == 201
+    record = UsageRecord.objects.get()
+    assert (record.input_tokens, record.cached_tokens, record.cached_price) == (
+        1200,
+        1000,
+        Decimal("1.250000"),
+    )
+    # 200 x 2.50 + 1000 x 1.25 + 300 x 10.00 = 4750 micro-dollars.
+    assert record.cost == Decimal("0.00475000")
+
+
+def test_cached_tokens_without_a_cached_price_are_charged_in_full(
+    auth_client, user, fake_llm, ai_settings
+):
+    fake_llm.usage = (1200, 300)
+    fake_llm.cached_tokens = 1000
+    chat = ConversationFactory(user=user)
+    post(auth_client, chat, user)
+    record = UsageRecord.objects.get()
+    assert (record.cached_tokens, record.cached_price, record.cost) == (
+        1000,
+        None,
+        Decimal("0.00600000"),
+    )

@@ -240,11 +240,13 @@ def reply_store(
     its ledger row, and settle the balance reservation."""
     usage_meta = reply_usage(plan, text=text, usage=usage)
     output_tokens = usage_meta["outputTokens"]
+    cached_tokens = usage.cached_input_tokens if usage is not None else 0
     now = timezone.now()
     charge = ledger.usage_charge(
         plan.spec,
         input_tokens=usage_meta["inputTokens"],
         output_tokens=output_tokens,
+        cached_tokens=cached_tokens,
         at=now,
     )
     cost = charge.cost
@@ -276,6 +278,7 @@ def reply_store(
         source=usage_meta["source"],
         input_tokens=usage_meta["inputTokens"],
         output_tokens=output_tokens,
+        cached_tokens=cached_tokens,
         status=(
             UsageRecord.Status.FAILED
             if error

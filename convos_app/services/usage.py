@@ -179,8 +179,10 @@ def usage_on_model_call(
     made for no conversation has nobody to bill and is not recorded."""
     if not isinstance(conversation, Conversation):
         return None
+    cached_tokens = 0
     if usage is not None:
         input_tokens, output_tokens, source = usage.input_tokens, usage.output_tokens, "provider"
+        cached_tokens = usage.cached_input_tokens
     else:
         input_tokens = count_tokens(prompt_text, model=spec.provider_model)
         output_tokens = count_tokens(output_text, model=spec.provider_model)
@@ -195,6 +197,7 @@ def usage_on_model_call(
         source=source,
         input_tokens=input_tokens,
         output_tokens=output_tokens,
+        cached_tokens=cached_tokens,
     )
     if record.cost:
         balance_settle(user=user, reserved=Decimal(0), cost=record.cost)
