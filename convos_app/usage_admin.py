@@ -26,7 +26,7 @@ from django.urls import path
 from chatcore.admin import EstimatedCountPaginator, OwnerEmailFilter
 from chatcore.serializers import validated
 from convos_app.models import Balance, PriceVersion, UsageRecord
-from convos_app.selectors.usage import Analytics, usage_analytics
+from convos_app.selectors.usage import Analytics, usage_analytics, usd
 from convos_app.serializers.usage import DateRangeQuerySerializer
 
 CSV_HEADER = [
@@ -46,11 +46,11 @@ def analytics_rows(data: Analytics) -> list[list[Any]]:
     """The dashboard's numbers as CSV rows (one header, one ``section`` column)."""
     rows: list[list[Any]] = []
     for day, messages, calls, cost in data.per_day:
-        rows.append(["day", day.isoformat(), messages, calls, "", "", cost, "", ""])
+        rows.append(["day", day.isoformat(), messages, calls, "", "", usd(cost), "", ""])
     for model, input_tokens, output_tokens, cost in data.per_model:
-        rows.append(["model", model, "", "", input_tokens, output_tokens, cost, "", ""])
+        rows.append(["model", model, "", "", input_tokens, output_tokens, usd(cost), "", ""])
     for email, calls, cost in data.top_users:
-        rows.append(["user", email, "", calls, "", "", cost, "", ""])
+        rows.append(["user", email, "", calls, "", "", usd(cost), "", ""])
     for day, model, up, down in data.feedback:
         rows.append(["feedback", f"{day.isoformat()} {model}", "", "", "", "", "", up, down])
     return rows
@@ -64,12 +64,12 @@ def chart_data(data: Analytics) -> dict[str, Any]:
     return {
         "days": [day.isoformat() for day, *_ in data.per_day],
         "messages": [messages for _, messages, _, _ in data.per_day],
-        "cost": [str(cost) for *_, cost in data.per_day],
+        "cost": [usd(cost) for *_, cost in data.per_day],
         "models": [model for model, *_ in data.per_model],
         "inputTokens": [i for _, i, _, _ in data.per_model],
         "outputTokens": [o for _, _, o, _ in data.per_model],
         "users": [email for email, _, _ in data.top_users],
-        "userCost": [str(cost) for *_, cost in data.top_users],
+        "userCost": [usd(cost) for *_, cost in data.top_users],
         "feedbackDays": [day.isoformat() for day in days],
         "feedback": [
             {

@@ -153,7 +153,7 @@ def test_dashboard_page_and_csv_show_the_same_numbers(seeded, staff_client):
     for canvas in ("chart-daily", "chart-models", "chart-users", "chart-feedback"):
         assert f'id="{canvas}"' in html
     for model, _, _, cost in data.per_model:
-        assert f"<td>{model}</td>" in html and f"<td>{cost}</td>" in html
+        assert f"<td>{model}</td>" in html and f"<td>{cost:f}</td>" in html
 
     r = staff_client.get(URL, {"since": "2026-03-01", "until": "2026-03-10", "format": "csv"})
     assert r["Content-Type"] == "text/csv; charset=utf-8"
@@ -237,3 +237,20 @@ def test_usage_report_refuses_bad_input(seeded):
         call_command("usage_report", "--since", "2026-03-10", "--until", "2026-03-01")
     with pytest.raises(CommandError, match="No user with email"):
         call_command("usage_report", "--user", "nobody@example.com")
+
+
+def test_usage_report_writes_small_costs_as_plain_digits(user):
+    usage_record(
+        user=user,
+        conversation=None,
+        message=None,
+        kind="reply",
+        spec=SPECS[1],
+        source="provider",
+        input_tokens=0,
+        output_tokens=0,
+        at=datetime(2026, 3, 2, tzinfo=UTC),
+    )
+    out = io.StringIO()
+    call_command("usage_report", "--since", "2026-03-01", "--until", "2026-03-03", stdout=out)
+    assert "0.00000000" in out.getvalue() and "E-" not in out.getvalue()

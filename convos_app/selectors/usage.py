@@ -27,6 +27,11 @@ ZERO = Decimal(0)
 TOP_USERS = 10
 
 
+def usd(amount: Decimal) -> str:
+    """A cost as plain digits (``str`` writes small decimals as ``1E-8``)."""
+    return format(amount, "f")
+
+
 @dataclass(frozen=True)
 class UsageTotals:
     calls: int = 0

@@ -15,7 +15,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chatcore.models import User
-from convos_app.selectors.usage import usage_report_rows
+from convos_app.selectors.usage import usage_report_rows, usd
 from convos_app.serializers.usage import DateRangeQuerySerializer
 
 HEADER = ["user", "model", "calls", "input_tokens", "output_tokens", "cost_usd"]
@@ -47,7 +47,7 @@ class Command(BaseCommand):
         if options["format"] == "csv":
             writer = csv.writer(self.stdout, lineterminator="\n")
             writer.writerow(HEADER)
-            writer.writerows(rows)
+            writer.writerows([*row[:5], usd(row[5])] for row in rows)
             return
         total = (
             "total",
@@ -57,7 +57,7 @@ class Command(BaseCommand):
             sum(r[4] for r in rows),
             sum((r[5] for r in rows), Decimal(0)),
         )
-        table = [HEADER, *[[str(v) for v in row] for row in [*rows, total]]]
+        table = [HEADER, *[[*map(str, row[:5]), usd(row[5])] for row in [*rows, total]]]
         widths = [max(len(line[i]) for line in table) for i in range(len(HEADER))]
         for line in table:
             self.stdout.write("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)))
