@@ -174,23 +174,21 @@ def reply_prepare(
         new_tokens=tokens,
         max_output_tokens=options.max_output_tokens,
     )
-    reserved = ledger.balance_reserve(
-        user=user,
-        credits=ledger.reply_estimate(
-            spec,
-            input_tokens=prompt.input_tokens,
-            max_output_tokens=options.max_output_tokens,
-        ),
+    estimate = ledger.reply_estimate(
+        spec, input_tokens=prompt.input_tokens, max_output_tokens=options.max_output_tokens
     )
-    message = _store_user_message(
-        user=user,
-        conversation=conversation,
-        parent_id=leaf_id,
-        text=content,
-        tokens=tokens,
-        spec=spec,
-        workflow_id=workflow_id,
-    )
+    # The reservation commits with the user message, or neither does.
+    with transaction.atomic():
+        reserved = ledger.balance_reserve(user=user, credits=estimate)
+        message = _store_user_message(
+            user=user,
+            conversation=conversation,
+            parent_id=leaf_id,
+            text=content,
+            tokens=tokens,
+            spec=spec,
+            workflow_id=workflow_id,
+        )
     return ReplyPlan(
         user=user,
         conversation=conversation,
