@@ -67,6 +67,12 @@ def price_for(model: str) -> ModelPrice | None:
     return prices.get(match.group(1)) if match else None
 
 
+def snapshot_base(model: str) -> str | None:
+    """The model a dated snapshot or ``-latest`` alias belongs to, else None."""
+    match = _SNAPSHOT.match(model)
+    return match.group(1) if match else None
+
+
 def cost_of(price: ModelPrice | None, *, input_tokens: int, output_tokens: int) -> Decimal | None:
     if price is None:
         return None

@@ -458,3 +458,13 @@ CHATCORE_WORKER_POLL_SECONDS = float(env_str("CHATCORE_WORKER_POLL_SECONDS", "1"
 # How long a finished whole-account export can be downloaded.
 CHATCORE_EXPORT_EXPIRY_SECONDS = env_int("CHATCORE_EXPORT_EXPIRY_SECONDS", 24 * 3600)
 # --- end of background jobs ----------------------------------------------------------------------
+# --- usage ledger and balances (docs/api-behaviour.md#balances) ----------------------------------
+# Off by default. On: every user has LibreChat-style credits (1,000,000 = 1 USD), starting at
+# BALANCE_START_CREDITS, optionally refilled by BALANCE_REFILL_AMOUNT every interval.
+BALANCE_ENABLED = env_bool("BALANCE_ENABLED", False)
+BALANCE_START_CREDITS = env_int("BALANCE_START_CREDITS", 20_000)
+BALANCE_AUTO_REFILL = env_bool("BALANCE_AUTO_REFILL", False)
+BALANCE_REFILL_INTERVAL_VALUE = env_int("BALANCE_REFILL_INTERVAL_VALUE", 30)
+BALANCE_REFILL_INTERVAL_UNIT = env_str("BALANCE_REFILL_INTERVAL_UNIT", "days")
+BALANCE_REFILL_AMOUNT = env_int("BALANCE_REFILL_AMOUNT", 10_000)
+# --- end of usage ledger and balances ------------------------------------------------------------

@@ -626,3 +626,5 @@ class UserActivityAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, UserActivityAdmin)
+# Usage ledger, price versions, balances and the analytics dashboard: their own module.
+from convos_app import usage_admin  # noqa: E402, F401

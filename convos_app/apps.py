@@ -12,12 +12,15 @@ class ConvosAppConfig(AppConfig):
         from convos_app.services.chat_context import context_on_messages_deleted
         from convos_app.services.titles import register_title_job_kind, title_on_reply_saved
         from convos_app.services.transfer_jobs import register_job_kinds
+        from convos_app.services.usage import connect_usage_receivers
         from messages_app.signals import messages_deleted, reply_saved
 
         reply_saved.connect(title_on_reply_saved, dispatch_uid="convos_app.title_on_reply_saved")
         messages_deleted.connect(
             context_on_messages_deleted, dispatch_uid="convos_app.context_on_messages_deleted"
         )
+        # Model calls made in the kernel (AI titles) are written to this app's usage ledger.
+        connect_usage_receivers()
         # The search kernel names no model: this app declares what feeds its documents.
         register_search_feeds()
         # Background job kinds this app runs (docs/api-behaviour.md#jobs).

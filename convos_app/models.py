@@ -339,3 +339,8 @@ class SharedMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.link_id}#{self.position}"
+
+
+# The usage ledger, price versions and balances live in their own module; imported so Django
+# registers them with this app.
+from convos_app.usage_models import Balance, PriceVersion, UsageRecord  # noqa: E402, F401

@@ -20,10 +20,13 @@ from convos_app.views.projects import ProjectViewSet
 from convos_app.views.shares import SharedLinkForkViewSet, SharedLinkViewSet
 from convos_app.views.transfer import ConversationExportView, ConversationImportView
 from convos_app.views.transfer_jobs import ConversationExportJobsView, ConversationImportJobView
+from convos_app.views.usage import BalanceView, UserUsageView
 
 app_name = "convos_app"
 
 urlpatterns = [
+    path("balance", BalanceView.as_view({"get": "retrieve"}), name="balance"),
+    path("user/usage", UserUsageView.as_view({"get": "retrieve"}), name="user-usage"),
     path("chats", ChatsView.as_view({"get": "list", "post": "create"}), name="chat-list"),
     path(
         "chats/<str:chat_id>",

@@ -155,6 +155,8 @@ class Message(OwnedModel):
             models.Index(fields=["user", "endpoint", "id"], name="msg_user_endpoint"),
             # Few messages name a memory: a partial index serves the ON DELETE SET NULL lookup.
             models.Index(fields=["memory"], name="msg_memory", condition=Q(memory__isnull=False)),
+            # Staff usage analytics count messages per day across all users.
+            models.Index(fields=["created_at"], name="msg_created"),
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ records every request body. A test scripts its behaviour by setting attributes:
 - ``reply``: the text answered (default: "Hello from <model>"), sent in ``chunks`` when
   streaming (default: split after every space);
 - ``usage``: ``(input_tokens, output_tokens)`` to report, or ``None`` to report none;
+- ``cached_tokens``: OpenAI only, the part of the input reported as served from the cache;
 - ``status``: an HTTP error status to answer instead (e.g. 500);
 - ``delay``: seconds to wait before answering (for client time-outs);
 - ``fail_after``: when streaming, send this many chunks and then a protocol error event;
@@ -35,6 +36,7 @@ class FakeLLMServer:
         self.reply: str | None = None
         self.chunks: list[str] | None = None
         self.usage: tuple[int, int] | None = (11, 7)
+        self.cached_tokens: int = 0
         self.status: int | None = None
         self.delay: float = 0.0
         self.fail_after: int | None = None
@@ -149,6 +151,11 @@ def _handler_for(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
                     "prompt_tokens": server.usage[0],
                     "completion_tokens": server.usage[1],
                     "total_tokens": sum(server.usage),
+                    **(
+                        {"prompt_tokens_details": {"cached_tokens": server.cached_tokens}}
+                        if server.cached_tokens
+                        else {}
+                    ),
                 }
             if not body.get("stream"):
                 message: dict[str, Any] = {"role": "assistant", "content": server.text_for(body)}

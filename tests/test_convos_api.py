@@ -233,8 +233,10 @@ def test_list_and_get_items_are_the_whole_item_shape(auth_client, user):
     assert listed.json()["conversations"] == [expected]
     got = auth_client.get(f"/api/convos/{convo.conversation_id}")
     assert got.status_code == 200, got.json()
-    assert got.json() == expected
-    assert list(got.json()) == list(expected)  # key order too
+    # The single read adds the ledger totals (docs/api-behaviour.md#conversation-usage).
+    with_usage = {**expected, "usage": {"inputTokens": 0, "outputTokens": 0, "cost": 0.0}}
+    assert got.json() == with_usage
+    assert list(got.json()) == list(with_usage)  # key order too
 
 
 def test_list_requires_authentication(api_client, db):

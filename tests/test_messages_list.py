@@ -134,6 +134,7 @@ def test_record_renderer_matches_the_declared_schema_fields(user, convo):
         attachments=[{"a": 1}],
         files=[{"f": 1}],
         metadata={"m": 1},
+        cost="0.0042",
     )
     ContentPartFactory(message=message, index=0)
     FeedbackFactory(message=message)

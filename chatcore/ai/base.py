@@ -37,10 +37,12 @@ class GenerationOptions:
 
 @dataclass(frozen=True)
 class Usage:
-    """Tokens the provider says it billed for one reply."""
+    """Tokens the provider says it billed for one reply; ``cached_input_tokens`` is the part
+    of ``input_tokens`` served from the provider's prompt cache (0 when not reported)."""
 
     input_tokens: int
     output_tokens: int
+    cached_input_tokens: int = 0
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from django.conf import settings
 
 from chatcore.ai.base import ChatTurn, GenerationOptions
 from chatcore.ai.registry import resolve_model
+from chatcore.ai.usage import report_model_call
 
 logger = logging.getLogger("chatcore.ai.titles")
 
@@ -56,6 +57,14 @@ def ai_title(*, conversation: Any = None, user_text: str, assistant_text: str = 
             system=TITLE_PROMPT,
             turns=[ChatTurn(role="user", content=exchange)],
             options=GenerationOptions(max_output_tokens=TITLE_OUTPUT_TOKENS),
+        )
+        report_model_call(
+            kind="title",
+            spec=resolved.spec,
+            conversation=conversation,
+            usage=completion.usage,
+            prompt_text=f"{TITLE_PROMPT}\n{exchange}",
+            output_text=completion.text,
         )
         return clean_title(completion.text)
     except Exception:

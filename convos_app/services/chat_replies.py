@@ -10,6 +10,10 @@ A reply is three steps, and no database transaction is open during the middle on
 
 Holding a transaction (and its row locks) across a provider call of many seconds would block
 every other write to the chat, so the steps commit separately and each is safe on its own.
+
+Every call leaves one usage ledger row (docs/api-behaviour.md#usage-ledger), written in the
+transaction of step 3 (or of ``reply_failed``); with balances on, step 1 reserves the reply's
+largest possible cost and step 3 settles it (``convos_app.services.usage``).
 """
 
 from __future__ import annotations
@@ -35,11 +39,11 @@ from chatcore.ai.base import (
 from chatcore.ai.registry import resolve_model
 from chatcore.errors import BadGateway, Forbidden, InvalidInput
 from chatcore.models import User
-from chatcore.pricing import ModelPrice, cost_of, price_for
 from chatcore.tokens import count_tokens
-from convos_app.models import Conversation
+from convos_app.models import Conversation, UsageRecord
 from convos_app.selectors.chats import FORBIDDEN, chat_get_for_posting
 from convos_app.services import chat_context as context
+from convos_app.services import usage as ledger
 from convos_app.services.titles import conversation_title_after_reply
 from messages_app.models import ContentPart, Message
 from messages_app.rows import content_part_rows, message_row
@@ -68,6 +72,7 @@ class ReplyPlan:
     user_message_id: str
     workflow_id: str | None
     user_text: str
+    reserved_credits: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -163,7 +168,8 @@ def reply_prepare(
 
     Order of checks: the chat (404, or 403 for another user's chat), ``userId`` (403; absent
     means the caller), ``modelId`` (absent means the chat's model; 400 listing the available
-    models), the context window (400). Nothing is written unless all pass.
+    models), the context window (400), and with balances on the balance (402). Nothing is
+    written unless all pass.
     """
     conversation = chat_get_for_posting(user=user, chat_id=chat_id)
     _check_user_id(user, user_id)
@@ -181,15 +187,21 @@ def reply_prepare(
         max_output_tokens=options.max_output_tokens,
         memories=context.reply_memories(user=user, conversation=conversation),
     )
-    message = _store_user_message(
-        user=user,
-        conversation=conversation,
-        parent_id=leaf_id,
-        text=content,
-        tokens=tokens,
-        spec=spec,
-        workflow_id=workflow_id,
+    estimate = ledger.reply_estimate(
+        spec, input_tokens=prompt.input_tokens, max_output_tokens=options.max_output_tokens
     )
+    # The reservation commits with the user message, or neither does.
+    with transaction.atomic():
+        reserved = ledger.balance_reserve(user=user, credits=estimate)
+        message = _store_user_message(
+            user=user,
+            conversation=conversation,
+            parent_id=leaf_id,
+            text=content,
+            tokens=tokens,
+            spec=spec,
+            workflow_id=workflow_id,
+        )
     return ReplyPlan(
         user=user,
         conversation=conversation,
@@ -201,30 +213,20 @@ def reply_prepare(
         user_message_id=message.message_id,
         workflow_id=workflow_id,
         user_text=content,
+        reserved_credits=reserved,
     )
 
 
-def model_price(spec: ModelSpec) -> ModelPrice | None:
-    """The endpoint's own price for the model when configured, else the price table's."""
-    if spec.prices is not None:
-        return ModelPrice(Decimal(str(spec.prices[0])), Decimal(str(spec.prices[1])))
-    return price_for(spec.provider_model)
-
-
-def reply_cost(
-    plan: ReplyPlan, *, text: str, usage: Usage | None
-) -> tuple[Decimal | None, int, dict[str, Any]]:
-    """(USD cost, output tokens, usage metadata): from the provider's reported usage when
-    there is one, else from chatcore's own token counts of the prompt and the reply."""
+def reply_usage(plan: ReplyPlan, *, text: str, usage: Usage | None) -> dict[str, Any]:
+    """Tokens of one reply: the provider's reported usage when there is one, else chatcore's
+    own counts of the prompt and of the text received (also for a cancelled or broken reply)."""
     if usage is not None:
         input_tokens, output_tokens, source = usage.input_tokens, usage.output_tokens, "provider"
     else:
         input_tokens = plan.prompt.input_tokens
         output_tokens = count_tokens(text, model=plan.spec.provider_model)
         source = "estimate"
-    cost = cost_of(model_price(plan.spec), input_tokens=input_tokens, output_tokens=output_tokens)
-    meta = {"inputTokens": input_tokens, "outputTokens": output_tokens, "source": source}
-    return cost, output_tokens, meta
+    return {"inputTokens": input_tokens, "outputTokens": output_tokens, "source": source}
 
 
 def _tool_call_part(tool: ToolUse) -> dict[str, Any]:
@@ -242,11 +244,23 @@ def reply_store(
     tool_uses: Sequence[ToolUse] = (),
     unfinished: bool = False,
     error: bool = False,
+    kind: str = UsageRecord.Kind.REPLY,
 ) -> ChatReply:
     """Step 3: store the assistant message as the child of the user message (also a partial
-    one: ``unfinished`` when the client went away, ``error`` when the provider broke off)."""
-    cost, output_tokens, usage_meta = reply_cost(plan, text=text, usage=usage)
+    one: ``unfinished`` when the client went away, ``error`` when the provider broke off),
+    its ledger row, and settle the balance reservation."""
+    usage_meta = reply_usage(plan, text=text, usage=usage)
+    output_tokens = usage_meta["outputTokens"]
+    cached_tokens = usage.cached_input_tokens if usage is not None else 0
     now = timezone.now()
+    charge = ledger.usage_charge(
+        plan.spec,
+        input_tokens=usage_meta["inputTokens"],
+        output_tokens=output_tokens,
+        cached_tokens=cached_tokens,
+        at=now,
+    )
+    cost = charge.cost
     message = message_row(
         user=plan.user,
         conversation=plan.conversation,
@@ -267,6 +281,27 @@ def reply_store(
         created_at=now,
     )
     message.save(force_insert=True)
+    ledger.usage_record(
+        user=plan.user,
+        conversation=plan.conversation,
+        message=message,
+        kind=kind,
+        spec=plan.spec,
+        source=usage_meta["source"],
+        input_tokens=usage_meta["inputTokens"],
+        output_tokens=output_tokens,
+        cached_tokens=cached_tokens,
+        status=(
+            UsageRecord.Status.FAILED
+            if error
+            else UsageRecord.Status.CANCELLED
+            if unfinished
+            else UsageRecord.Status.COMPLETED
+        ),
+        charge=charge,
+        at=now,
+    )
+    ledger.balance_settle(user=plan.user, reserved=plan.reserved_credits, cost=cost)
     ContentPart.objects.bulk_create(
         content_part_rows(
             user=plan.user, message=message, parts=[_tool_call_part(tool) for tool in tool_uses]
@@ -289,10 +324,29 @@ def reply_store(
 
 
 @transaction.atomic
-def reply_failed(plan: ReplyPlan) -> ChatMessageRecord:
+def reply_failed(plan: ReplyPlan, *, kind: str = UsageRecord.Kind.REPLY) -> ChatMessageRecord:
     """The provider gave nothing: keep the user message, marked ``error`` (it is then no
-    longer the branch's leaf, so resending the text does not duplicate it in the context)."""
-    Message.objects.filter(pk=plan.user_message_pk).update(error=True, updated_at=timezone.now())
+    longer the branch's leaf, so resending the text does not duplicate it in the context).
+
+    The call still gets its ledger row (status ``failed``, no tokens, cost 0: a provider that
+    answered with an error before any output bills nothing), linked to the user message, and
+    the balance reservation is given back."""
+    now = timezone.now()
+    Message.objects.filter(pk=plan.user_message_pk).update(error=True, updated_at=now)
+    ledger.usage_record(
+        user=plan.user,
+        conversation=plan.conversation,
+        message=Message(pk=plan.user_message_pk),
+        kind=kind,
+        spec=plan.spec,
+        source=UsageRecord.Source.ESTIMATE,
+        input_tokens=0,
+        output_tokens=0,
+        status=UsageRecord.Status.FAILED,
+        charge=ledger.Charge(None, None, None, "none", Decimal(0)),
+        at=now,
+    )
+    ledger.balance_settle(user=plan.user, reserved=plan.reserved_credits, cost=Decimal(0))
     return chat_message_record_get(user=plan.user, pk=plan.user_message_pk)
 
 

@@ -28,10 +28,12 @@ from typing import Any
 
 from chatcore.ai.base import ProviderError, StreamEnd, TextDelta, ToolCall, ToolUse, Usage
 from chatcore.errors import INTERNAL_ERROR
+from convos_app.models import UsageRecord
 from convos_app.serializers.chats import chat_message_representation, chat_reply_representation
 from convos_app.services import chat_replies as services
 
 logger = logging.getLogger("convos_app.chats")
+STREAM = UsageRecord.Kind.STREAM
 
 
 def sse(event: str, data: Any) -> bytes:
@@ -76,18 +78,23 @@ def reply_events(plan: services.ReplyPlan) -> Iterator[bytes]:
             response = None
             if chunks or tools:
                 reply = services.reply_store(
-                    plan, text="".join(chunks), tool_uses=tools, error=True
+                    plan, text="".join(chunks), tool_uses=tools, error=True, kind=STREAM
                 )
                 response = chat_message_representation(reply.response)
             else:
-                services.reply_failed(plan)
+                services.reply_failed(plan, kind=STREAM)
             stored = True
             yield sse(
                 "error", {"error": failure.error, "message": failure.message, "response": response}
             )
             return
         reply = services.reply_store(
-            plan, text="".join(chunks), usage=usage, finish_reason=finish_reason, tool_uses=tools
+            plan,
+            text="".join(chunks),
+            usage=usage,
+            finish_reason=finish_reason,
+            tool_uses=tools,
+            kind=STREAM,
         )
         stored = True
         yield sse("end", chat_reply_representation(reply))
@@ -115,7 +122,12 @@ def _store_quietly(
 ) -> None:
     try:
         services.reply_store(
-            plan, text="".join(chunks), tool_uses=tools, unfinished=unfinished, error=error
+            plan,
+            text="".join(chunks),
+            tool_uses=tools,
+            unfinished=unfinished,
+            error=error,
+            kind=STREAM,
         )
     except Exception:
         logger.exception("partial chat reply not stored")

@@ -105,7 +105,14 @@ class ChatMessagesView(ApiViewSet):
     @extend_schema(
         operation_id="chats_messages_create",
         request=ChatMessageCreateInputSerializer,
-        responses={201: ChatReplySerializer, 400: ERROR, 403: ERROR, 404: ERROR, 502: ERROR},
+        responses={
+            201: ChatReplySerializer,
+            400: ERROR,
+            402: ERROR,
+            403: ERROR,
+            404: ERROR,
+            502: ERROR,
+        },
     )
     def create(self, request: Request, chat_id: str) -> Response:
         body = validated(ChatMessageCreateInputSerializer, request.data)
@@ -132,6 +139,7 @@ class ChatMessageStreamView(ApiViewSet):
                 response=OpenApiTypes.STR, description=SSE_DESCRIPTION
             ),
             400: ERROR,
+            402: ERROR,
             403: ERROR,
             404: ERROR,
         },

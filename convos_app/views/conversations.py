@@ -12,6 +12,7 @@ from chatcore.serializers import validated
 from chatcore.throttles import ConversationForkIPThrottle, ConversationForkUserThrottle
 from chatcore.viewsets import ApiViewSet
 from convos_app.selectors import conversations as selectors
+from convos_app.selectors.usage import conversation_usage
 from convos_app.serializers.conversations import (
     ArchiveAllResponseSerializer,
     ConversationArchiveInputSerializer,
@@ -28,6 +29,10 @@ from convos_app.serializers.conversations import (
     TitleResponseSerializer,
     conversation_item,
     conversation_list_body,
+)
+from convos_app.serializers.usage import (
+    ConversationUsageSerializer,
+    ConversationWithUsageSerializer,
 )
 from convos_app.services.conversations import (
     conversation_archive,
@@ -67,12 +72,14 @@ class ConversationViewSet(ApiViewSet):
         page = selectors.conversation_list_for_user(user=request.user, **query)
         return Response(conversation_list_body(page))
 
-    @extend_schema(responses={200: ConversationSerializer, 404: ERROR})
+    @extend_schema(responses={200: ConversationWithUsageSerializer, 404: ERROR})
     def retrieve(self, request: Request, conversation_id: str) -> Response:
         row = selectors.conversation_row_for_user(
             user=request.user, conversation_id=conversation_id
         )
-        return Response(conversation_item(row))
+        item = conversation_item(row)
+        item["usage"] = ConversationUsageSerializer(conversation_usage(row["pk"])).data
+        return Response(item)
 
     @extend_schema(
         request=ConversationUpdateInputSerializer,

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from django.db.models import QuerySet
@@ -70,6 +71,7 @@ class MessageRecord:
     updated_at: datetime
     content: list[dict[str, Any]] | None
     feedback: FeedbackRecord | None
+    cost: Decimal | None = None  # USD, where known (docs/api-behaviour.md#usage-ledger)
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ _COLUMNS = (
     "feedback__tag",
     "feedback__text",
     "feedback__comment_key",
+    "cost",
 )
 
 
@@ -124,7 +127,8 @@ def message_records(queryset: QuerySet[Message]) -> list[MessageRecord]:
         MessageRecord(
             *row[:20],
             content=parts.get(row[0]),
-            feedback=None if row[20] is None else FeedbackRecord(*row[20:]),
+            feedback=None if row[20] is None else FeedbackRecord(*row[20:24]),
+            cost=row[24],
         )
         for row in rows
     ]

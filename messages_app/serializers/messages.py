@@ -86,6 +86,8 @@ def message_representation(record: MessageRecord) -> dict[str, Any]:
         value = getattr(record, attribute)
         if value is not None:
             body[key] = value
+    if record.cost is not None:
+        body["cost"] = float(record.cost)
     if record.feedback is not None:
         body["feedback"] = feedback_representation(record.feedback)
     if isinstance(record, MessageSearchRecord):
@@ -117,6 +119,7 @@ class MessageSerializer(serializers.Serializer):
     attachments = serializers.ListField(child=serializers.DictField(), required=False)
     files = serializers.ListField(child=serializers.DictField(), required=False)
     metadata = serializers.DictField(required=False)
+    cost = serializers.FloatField(required=False, help_text="USD, where known")
     feedback = FeedbackSerializer(required=False)
     createdAt = serializers.DateTimeField()
     updatedAt = serializers.DateTimeField()

@@ -29,6 +29,13 @@ from chatcore.ai.base import (
 )
 
 
+def _usage(reported: Any) -> Usage:
+    """The SDK's usage object; cached prompt tokens are in ``prompt_tokens_details``."""
+    details = getattr(reported, "prompt_tokens_details", None)
+    cached = getattr(details, "cached_tokens", None) or 0
+    return Usage(reported.prompt_tokens, reported.completion_tokens, cached)
+
+
 def parse_args(raw: Any) -> Any:
     """Tool arguments arrive as a JSON string; keep the object when it parses, else the text."""
     if not isinstance(raw, str):
@@ -123,7 +130,7 @@ class OpenAIProvider:
         )
         usage = None
         if response.usage is not None:
-            usage = Usage(response.usage.prompt_tokens, response.usage.completion_tokens)
+            usage = _usage(response.usage)
         return Completion(
             text=choice.message.content or "",
             usage=usage,
@@ -153,7 +160,7 @@ class OpenAIProvider:
         try:
             for chunk in chunks:
                 if chunk.usage is not None:
-                    usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                    usage = _usage(chunk.usage)
                 for choice in chunk.choices:
                     if choice.finish_reason:
                         finish_reason = choice.finish_reason

@@ -30,6 +30,7 @@ from chatcore.models import NO_PARENT, User, new_public_id
 from chatcore.validators import json_value_problem
 from convos_app.models import Conversation, Project
 from convos_app.services.projects import projects_by_name
+from convos_app.services.usage import with_token_count
 from messages_app.models import ContentPart, Feedback, Message
 from messages_app.rows import content_part_rows, message_row
 from messages_app.trees import TreeNode, topological_order
@@ -148,7 +149,7 @@ class _Writer:
                     created_at=message.created_at,
                     updated_at=message.updated_at,
                     extra=message.extra,
-                    **message.columns,
+                    **with_token_count(message.columns, message.text, message.model),
                 )
                 rows.append(row)
                 parts += content_part_rows(user=self.user, message=row, parts=message.content)
