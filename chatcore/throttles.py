@@ -47,6 +47,8 @@ class RateThrottle(SimpleRateThrottle):
         return self.kind
 
     def allow_request(self, request: Request, view: Any) -> bool:
+        if request.method == "OPTIONS":  # describes the route and does no work: not counted
+            return True
         kind = self.kind_for(view)
         limit, window = getattr(settings, self.rates_setting)[kind]
         self.num_requests, self.duration = int(limit), int(window)

@@ -46,6 +46,8 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# A refused cookie-authenticated write answers JSON on /api/ (docs/api-behaviour.md#hostile-input).
+CSRF_FAILURE_VIEW = "chatcore.errors.json_csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -160,6 +162,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "chatcore.errors.exception_handler",
+    "DEFAULT_METADATA_CLASS": "chatcore.metadata.ApiMetadata",  # OPTIONS without serializers
     # Client IP for per-IP limits: REMOTE_ADDR unless told how many proxies stand in front.
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

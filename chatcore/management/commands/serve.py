@@ -38,6 +38,8 @@ class Command(BaseCommand):
         )
         command = [
             sys.executable, "-m", "gunicorn", "config.wsgi:application",
+            # Request limits, worker recycling, JSON error pages: chatcore/gunicorn_conf.py.
+            "--config", "python:chatcore.gunicorn_conf",
             "--bind", bind,
             "--workers", str(options["workers"]),
             "--threads", str(options["threads"]),
