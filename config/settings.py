@@ -301,6 +301,12 @@ GEN_TITLE_BACKOFF_MS = [
 CONVERSATION_IMPORT_MAX_FILE_SIZE_BYTES = env_int(
     "CONVERSATION_IMPORT_MAX_FILE_SIZE_BYTES", 262_144_000
 )
+# Parse bounds of every import (docs/api-behaviour.md#import-parse-bounds): the longest string
+# (or other token) a file may hold, and how deep LibreChat's children trees may nest.
+CHATCORE_IMPORT_MAX_STRING_BYTES = env_int("CHATCORE_IMPORT_MAX_STRING_BYTES", 16 * 1024 * 1024)
+CHATCORE_IMPORT_MAX_TREE_DEPTH = env_int("CHATCORE_IMPORT_MAX_TREE_DEPTH", 20_000)
+# POST /api/convos/import stops (413, nothing written) after this many seconds.
+CONVERSATION_IMPORT_SYNC_SECONDS = env_int("CONVERSATION_IMPORT_SYNC_SECONDS", 60)
 # Uploads above this many bytes go to a temporary file instead of memory (Django's default).
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 # --- end of import and export --------------------------------------------------------------------

@@ -34,7 +34,7 @@ from convos_app.serializers.transfer import (
     ConversationImportResultSerializer,
 )
 from convos_app.services.exports import conversation_export_file
-from convos_app.services.imports import conversations_import
+from convos_app.services.imports import TimeBudgetReader, conversations_import
 
 FILE_TOO_LARGE = "File exceeds the maximum allowed size"
 
@@ -93,7 +93,10 @@ class ConversationImportView(ApiViewSet):
     )
     def create(self, request: Request) -> Response:
         body = validated(ConversationImportInputSerializer, request.data)
-        result = conversations_import(user=request.user, stream=body["file"])
+        # Bounded in time (docs/api-behaviour.md#import-limits): a file too big to finish is
+        # refused with 413 and nothing written, rather than holding a worker.
+        stream = TimeBudgetReader(body["file"], seconds=settings.CONVERSATION_IMPORT_SYNC_SECONDS)
+        result = conversations_import(user=request.user, stream=stream)
         return Response(
             ConversationImportResultSerializer(result).data, status=status.HTTP_201_CREATED
         )
