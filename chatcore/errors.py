@@ -144,13 +144,19 @@ class TagNotFound(NotFound):
 
 
 def error_body(
-    error: str, *, message: str | None = None, fields: Mapping[str, Any] | None = None
+    error: str,
+    *,
+    message: str | None = None,
+    fields: Mapping[str, Any] | None = None,
+    code: str | None = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {"error": error}
     if message:
         body["message"] = message
     if fields:
         body["fields"] = dict(fields)
+    if code:  # machine-readable, where clients act on it (docs/api-behaviour.md#token-errors)
+        body["code"] = code
     return body
 
 
@@ -226,6 +232,16 @@ def invalid_input(detail: Any, *, error: str | None = None) -> InvalidInput:
     return InvalidInput(error, message=sentence, fields=fields)
 
 
+def _auth_code(exc: drf_exceptions.APIException) -> str:
+    """The 401's ``code``: DRF's and chatcore's exceptions carry a plain code; simplejwt's put
+    theirs in a ``{"detail", "code"}`` detail dict."""
+    if isinstance(exc.detail, Mapping):
+        code = exc.detail.get("code")
+        return str(code) if code else "token_invalid"
+    codes = exc.get_codes()
+    return codes if isinstance(codes, str) else "token_invalid"
+
+
 def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
     """DRF ``EXCEPTION_HANDLER``: every failure leaves in the one error shape."""
     # Imported here: rest_framework.views loads the parser classes, which import this module.
@@ -269,7 +285,8 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
 
     if isinstance(exc, drf_exceptions.NotAuthenticated | drf_exceptions.AuthenticationFailed):
         response.status_code = status.HTTP_401_UNAUTHORIZED
-        response.data = error_body(UNAUTHORIZED, message=first_message(exc.detail))
+        code = _auth_code(exc)
+        response.data = error_body(UNAUTHORIZED, message=first_message(exc.detail), code=code)
     elif isinstance(exc, drf_exceptions.MethodNotAllowed):
         response.data = error_body(METHOD_NOT_ALLOWED)
     elif isinstance(exc, drf_exceptions.NotFound):

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
+
+
+class BearerTokenScheme(SimpleJWTScheme):
+    """The schema's ``jwtAuth`` for chatcore's JWTAuthentication (simplejwt's, with named
+    401 codes: docs/api-behaviour.md#token-errors)."""
+
+    target_class = "chatcore.auth.token_errors.JWTAuthentication"
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -11,6 +19,10 @@ class ErrorSerializer(serializers.Serializer):
 
     error = serializers.CharField(help_text="One sentence about the first problem")
     message = serializers.CharField(required=False, help_text="More detail, when there is any")
+    code = serializers.CharField(
+        required=False,
+        help_text="Machine-readable reason where a client acts on it (401: token_expired, ...)",
+    )
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
