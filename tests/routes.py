@@ -20,6 +20,7 @@ class Route:
     template: str  # "api/messages/<str:conversation_id>"
     methods: tuple[str, ...]  # upper-case, as the viewset maps them
     view_name: str
+    callback: object = None
 
     @property
     def params(self) -> tuple[str, ...]:
@@ -51,5 +52,5 @@ def api_routes() -> list[Route]:
         if not actions:
             continue
         name = f"{callback.cls.__name__}"
-        routes.append(Route(template, tuple(m.upper() for m in actions), name))
+        routes.append(Route(template, tuple(m.upper() for m in actions), name, callback))
     return routes
