@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format bench clean
+.PHONY: run test fuzz install lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: install
 	./scripts/ensure_node_client.sh
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
+
+# Schemathesis over every operation with the full budget (make test runs 5 examples each).
+fuzz: install
+	FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-100} $(BIN)/python -m pytest -q tests/test_fuzz_schema.py
 
 lint: install
 	$(BIN)/lint-imports

@@ -3,8 +3,43 @@
 from __future__ import annotations
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import is_list_serializer
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
+
+
+class ApiAutoSchema(AutoSchema):
+    """drf-spectacular's AutoSchema without its guess that a ``list`` action answers a bare
+    array: chatcore's lists answer one page object (``{"conversations": [...], "nextCursor"}``),
+    so a response is an array only where its serializer is one (``many=True``). Operation ids
+    keep drf-spectacular's naming."""
+
+    def _is_list_view(self, serializer: object = None) -> bool:
+        if serializer is None:
+            return super()._is_list_view()
+        return is_list_serializer(serializer)
+
+    def _get_response_bodies(self, direction: str = "response") -> dict:
+        """Every operation also documents the failures any request can meet before its view
+        decides anything (docs/api-behaviour.md#status-codes): a malformed query or body (400),
+        a missing or bad token (401, where the operation needs one), a body over the size
+        limit (413, on writes), gunicorn's request-line and header limits (414, 431), and the
+        database being down (503) — all in the one error shape."""
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        codes = ["400", "414", "431", "503"]
+        if self.get_auth():
+            codes.append("401")
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes.append("413")
+        for code in codes:
+            if code not in responses:
+                responses[code] = self._get_response_for_code(
+                    ERROR, code, media_types=("application/json",), direction=direction
+                )
+        return dict(sorted(responses.items()))
 
 
 class BearerTokenScheme(SimpleJWTScheme):
@@ -40,3 +75,14 @@ ERROR = OpenApiResponse(
     description='`{"error": "...", "message"?: "...", "fields"?: {"key": ["..."]}}`',
 )
 DELETED = OpenApiResponse(description="No content")
+
+# One Server-Sent Event as clients (and schemathesis) parse it: the ``data`` line is JSON text.
+SSE_EVENT = {
+    "type": "object",
+    "properties": {
+        "event": {"type": "string"},
+        "data": {"type": "string"},
+        "id": {"type": "string"},
+        "retry": {"type": "integer"},
+    },
+}

@@ -50,6 +50,8 @@ class RateThrottle(SimpleRateThrottle):
     def allow_request(self, request: Request, view: Any) -> bool:
         if request.method == "OPTIONS":  # describes the route and does no work: not counted
             return True
+        if hasattr(view, "action") and view.action is None:  # a method no action maps: a 405
+            return True
         kind = self.kind_for(view)
         limit, window = getattr(settings, self.rates_setting)[kind]
         self.num_requests, self.duration = int(limit), int(window)

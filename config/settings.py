@@ -161,7 +161,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "chatcore.schema.ApiAutoSchema",  # lists are page objects
     "EXCEPTION_HANDLER": "chatcore.errors.exception_handler",
     "DEFAULT_METADATA_CLASS": "chatcore.metadata.ApiMetadata",  # OPTIONS without serializers
     # Client IP for per-IP limits: REMOTE_ADDR unless told how many proxies stand in front.

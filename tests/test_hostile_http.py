@@ -7,6 +7,7 @@ import io
 import json
 
 import pytest
+from django.core.cache import cache
 from django.test import Client, RequestFactory
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -17,6 +18,15 @@ from tests.factories import ConversationFactory
 from tests.routes import api_routes
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def private_cache(settings):
+    """Throttle counters per test (the login limit would otherwise carry over)."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "h"}
+    }
+    cache.clear()
 
 
 def csrf_client(user=None) -> Client:
@@ -165,3 +175,17 @@ def test_options_answers_on_every_route(auth_client, route):
     assert "application/json" in body["renders"]
     allowed = {m.strip() for m in response["Allow"].split(",")}
     assert set(route.methods) <= allowed
+
+
+@pytest.mark.parametrize("route", api_routes(), ids=str)
+@pytest.mark.parametrize("signed_in", [True, False])
+def test_a_method_no_action_maps_is_json_405_on_every_route(
+    auth_client, api_client, route, signed_in
+):
+    client = auth_client if signed_in else api_client
+    path = route.path(**{name: "some-id" for name in route.params})
+    response = client.generic("TRACE", path, data="{}", content_type="application/json")
+    if response.status_code == 401:  # authentication comes first on signed-in-only routes
+        assert not signed_in
+        return
+    assert_json_error(response, 405, "Method not allowed")
