@@ -102,6 +102,8 @@ TEMPLATES = [
 
 # --- Database (docs/architecture.md#database) -----------------------------------------------------
 DB_NAME = env_str("CHATCORE_DB_NAME", "chatcore")
+# How often `manage.py serve` checks the embedded PostgreSQL is alive (chatcore.db_supervision).
+CHATCORE_DB_SUPERVISE_SECONDS = float(env_str("CHATCORE_DB_SUPERVISE_SECONDS", "2"))
 DATABASES = {
     "default": parse_database_url(DATABASE_URL or embedded_database_url(DATA_DIR, DB_NAME))
 }

@@ -12,8 +12,12 @@ import signal
 import subprocess
 import sys
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+
+from chatcore.db import embedded_server
+from chatcore.db_supervision import supervise_embedded_database
 
 
 class Command(BaseCommand):
@@ -32,6 +36,10 @@ class Command(BaseCommand):
         call_command("createcachetable", verbosity=0)
         call_command("ensure_admin")
         call_command("collectstatic", interactive=False, verbosity=0)
+        # Restart the embedded PostgreSQL if it dies; drop killed processes' handles.
+        supervise_embedded_database(
+            embedded_server(), interval=settings.CHATCORE_DB_SUPERVISE_SECONDS
+        )
         bind = f"{options['host']}:{options['port']}"
         self.stdout.write(
             self.style.SUCCESS(f"Serving chatcore on http://{bind}/ (admin: /admin/)")
