@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -148,6 +149,63 @@ def test_writes_survive_a_postmaster_crash_and_the_server_recovers(served):
     stored = {tag["tag"] for tag in tags}
     assert set(acknowledged) <= stored
     assert len(acknowledged) >= 40
+
+
+def _multipart(name: str, content: bytes) -> tuple[bytes, str]:
+    boundary = "chatcore-fault-boundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: application/json\r\n\r\n"
+    ).encode()
+    return head + content + f"\r\n--{boundary}--\r\n".encode(), boundary
+
+
+def test_kill_9_of_the_workers_mid_import_leaves_nothing(served):
+    api, process, _ = served
+    status, body, _ = api.call(
+        "POST", "/api/auth/register", {"email": "k@example.com", "password": "k-pass-123456"}
+    )
+    assert status == 201, body
+    api.token = body["token"]
+    chats = [
+        {"conversationId": f"c{n}", "title": f"chat {n}", "messages": [
+            {"messageId": f"m{n}-{i}", "parentMessageId": f"m{n}-{i - 1}" if i else None,
+             "text": f"text {i} " * 20, "sender": "User", "isCreatedByUser": i % 2 == 0}
+            for i in range(10)
+        ]}
+        for n in range(6000)
+    ]  # fmt: skip
+    payload, boundary = _multipart("big.json", json.dumps(chats).encode())
+    request = urllib.request.Request(api.base + "/api/convos/import", data=payload, method="POST")
+    request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+    request.add_header("Authorization", f"Bearer {api.token}")
+    master = psutil.Process(next(c.pid for c in psutil.Process(process.pid).children()))
+    killer_ready = time.monotonic() + 3.0
+
+    def kill_workers_soon() -> None:
+        time.sleep(max(0.0, killer_ready - time.monotonic()))
+        for worker in master.children():
+            worker.kill()
+
+    killer = threading.Thread(target=kill_workers_soon)
+    killer.start()
+    with pytest.raises((urllib.error.URLError, ConnectionError, OSError)):
+        urllib.request.urlopen(request, timeout=120)
+    killer.join()
+
+    deadline = time.monotonic() + 60
+    while True:  # gunicorn boots new workers
+        try:
+            status, page, _ = api.call("GET", "/api/convos")
+            if status == 200:
+                break
+        except OSError:
+            pass
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    assert page["conversations"] == []  # the import's one transaction was rolled back
+    status, messages, _ = api.call("GET", "/api/messages")
+    assert (status, messages["messages"]) == (200, [])
 
 
 def test_stale_handles_do_not_keep_the_database_running_after_serve(served):
