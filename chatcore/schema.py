@@ -95,3 +95,26 @@ SSE_EVENT = {
         "retry": {"type": "integer"},
     },
 }
+
+
+# Text PostgreSQL cannot store is refused everywhere (docs/api-behaviour.md#input-limits); the
+# schema says so on every free-text string, so generated clients and fuzzers know it.
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+
+
+def state_text_rules(result: dict, generator: object, request: object, public: bool) -> dict:
+    """drf-spectacular postprocessing hook: a ``pattern`` without NUL on every string that has
+    no format, enum or pattern of its own (request bodies, parameters, responses alike)."""
+    stack: list[object] = [result]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if (
+                node.get("type") == "string"
+                and not {"format", "enum", "pattern", "const"} & node.keys()
+            ):
+                node["pattern"] = NO_NUL_PATTERN
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return result
