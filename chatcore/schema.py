@@ -103,9 +103,19 @@ NO_NUL_PATTERN = "^[^\\u0000]*$"
 
 
 def state_text_rules(result: dict, generator: object, request: object, public: bool) -> dict:
-    """drf-spectacular postprocessing hook: a ``pattern`` without NUL on every string that has
-    no format, enum or pattern of its own (request bodies, parameters, responses alike)."""
-    stack: list[object] = [result]
+    """drf-spectacular postprocessing hook: a ``pattern`` without NUL on every string a client
+    sends (parameters, request bodies and the ``*Request`` components) that has no format,
+    enum or pattern of its own. Responses are left alone: an error may quote the input."""
+    stack: list[object] = [
+        schema
+        for name, schema in result.get("components", {}).get("schemas", {}).items()
+        if name.endswith("Request")
+    ]
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict):
+                stack.extend(operation.get("parameters", []))
+                stack.append(operation.get("requestBody", {}))
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
@@ -114,7 +124,7 @@ def state_text_rules(result: dict, generator: object, request: object, public: b
                 and not {"format", "enum", "pattern", "const"} & node.keys()
             ):
                 node["pattern"] = NO_NUL_PATTERN
-            stack.extend(node.values())
+            stack.extend(value for key, value in node.items() if key != "$ref")
         elif isinstance(node, list):
             stack.extend(node)
     return result
