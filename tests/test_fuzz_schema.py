@@ -55,7 +55,8 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(live_server,
         "--report", "junit",
         "--report-dir", str(tmp_path),
     ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    # cwd: schemathesis keeps its own state (.schemathesis/) there, not in the checkout.
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tmp_path)
     summary = result.stdout[-6000:]
     assert result.returncode == 0, summary
     assert "generated" in summary and "failure" not in summary.split("Test cases:")[-1], summary
