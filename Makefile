@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-external install lint format bench clean
+.PHONY: run test test-external fuzz install lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ test-external: install
 	./scripts/ensure_chromium.sh
 	./scripts/ensure_node_client.sh
 	./scripts/test_external.sh
+
+# Schemathesis over every operation with the full budget (make test runs 5 examples each).
+fuzz: install
+	FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-100} $(BIN)/python -m pytest -q tests/test_fuzz_schema.py
 
 lint: install
 	$(BIN)/lint-imports

@@ -55,6 +55,11 @@ def embedded_database_url(data_dir: Path, database: str = "chatcore") -> str:
     return _embedded_server.get_uri(database)
 
 
+def embedded_server() -> Any:
+    """The pgserver handle this process attached to, or None (``DATABASE_URL`` is set)."""
+    return _embedded_server
+
+
 def _ensure_database(server: Any, database: str) -> None:
     import psycopg
 

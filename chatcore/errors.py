@@ -11,10 +11,18 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import OperationalError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.csrf import csrf_failure
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
@@ -29,6 +37,11 @@ INTERNAL_ERROR = "Internal server error"
 DATABASE_UNAVAILABLE = "Database unavailable"
 TOO_MANY_REQUESTS = "Too many requests"
 REQUEST_TOO_LARGE = "Request body too large"
+# Django's form limits (DATA_UPLOAD_MAX_NUMBER_FIELDS / _FILES) raise these while parsing a body.
+TOO_MANY_FIELDS = "Too many form fields in the request"
+TOO_MANY_FILES = "Too many files in the request"
+FORBIDDEN = "Forbidden"
+CSRF_FAILED = "CSRF verification failed"
 # PostgreSQL text columns refuse both (chatcore.validators checks for them).
 NUL_NOT_ALLOWED = "Text must not contain NUL characters"
 SURROGATE_NOT_ALLOWED = "Text must not contain unpaired surrogate characters"
@@ -131,13 +144,19 @@ class TagNotFound(NotFound):
 
 
 def error_body(
-    error: str, *, message: str | None = None, fields: Mapping[str, Any] | None = None
+    error: str,
+    *,
+    message: str | None = None,
+    fields: Mapping[str, Any] | None = None,
+    code: str | None = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {"error": error}
     if message:
         body["message"] = message
     if fields:
         body["fields"] = dict(fields)
+    if code:  # machine-readable, where clients act on it (docs/api-behaviour.md#token-errors)
+        body["code"] = code
     return body
 
 
@@ -213,6 +232,16 @@ def invalid_input(detail: Any, *, error: str | None = None) -> InvalidInput:
     return InvalidInput(error, message=sentence, fields=fields)
 
 
+def _auth_code(exc: drf_exceptions.APIException) -> str:
+    """The 401's ``code``: DRF's and chatcore's exceptions carry a plain code; simplejwt's put
+    theirs in a ``{"detail", "code"}`` detail dict."""
+    if isinstance(exc.detail, Mapping):
+        code = exc.detail.get("code")
+        return str(code) if code else "token_invalid"
+    codes = exc.get_codes()
+    return codes if isinstance(codes, str) else "token_invalid"
+
+
 def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
     """DRF ``EXCEPTION_HANDLER``: every failure leaves in the one error shape."""
     # Imported here: rest_framework.views loads the parser classes, which import this module.
@@ -236,6 +265,9 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
     elif isinstance(exc, RequestDataTooBig):
         set_rollback()
         return Response(error_body(REQUEST_TOO_LARGE), status=413)
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        set_rollback()
+        return Response(error_body(form_limit_sentence(exc)), status=400)
     elif isinstance(exc, RecursionError):
         set_rollback()
         return Response(error_body("JSON nesting is too deep"), status=400)
@@ -253,7 +285,8 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
 
     if isinstance(exc, drf_exceptions.NotAuthenticated | drf_exceptions.AuthenticationFailed):
         response.status_code = status.HTTP_401_UNAUTHORIZED
-        response.data = error_body(UNAUTHORIZED, message=first_message(exc.detail))
+        code = _auth_code(exc)
+        response.data = error_body(UNAUTHORIZED, message=first_message(exc.detail), code=code)
     elif isinstance(exc, drf_exceptions.MethodNotAllowed):
         response.data = error_body(METHOD_NOT_ALLOWED)
     elif isinstance(exc, drf_exceptions.NotFound):
@@ -266,8 +299,17 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
     return response
 
 
+def form_limit_sentence(exc: TooManyFieldsSent | TooManyFilesSent) -> str:
+    """The 400 sentence for a body over Django's field/file count limits
+    (docs/api-behaviour.md#hostile-input)."""
+    return TOO_MANY_FILES if isinstance(exc, TooManyFilesSent) else TOO_MANY_FIELDS
+
+
 # --- Non-DRF routes (config.urls handler404/handler500, the /api catch-all) ---------------------
+@csrf_exempt
 def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """Also the ``/api/`` catch-all: CSRF-exempt, so an unsafe method to an unknown route is a
+    JSON 404 rather than Django's CSRF page (it writes nothing, so there is nothing to protect)."""
     return JsonResponse(error_body(NOT_FOUND), status=404)
 
 
@@ -278,10 +320,21 @@ def json_server_error(request: HttpRequest) -> JsonResponse:
 def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     if isinstance(exception, RequestDataTooBig):
         return JsonResponse(error_body(REQUEST_TOO_LARGE), status=413)
+    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        return JsonResponse(error_body(form_limit_sentence(exception)), status=400)
     return JsonResponse(error_body("Bad request"), status=400)
 
 
 def json_permission_denied(
     request: HttpRequest, exception: Exception | None = None
 ) -> JsonResponse:
-    return JsonResponse(error_body("Forbidden"), status=403)
+    return JsonResponse(error_body(FORBIDDEN), status=403)
+
+
+def json_csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """``CSRF_FAILURE_VIEW``: a refused session-cookie write answers JSON on ``/api/`` (the
+    admin keeps Django's page). Bearer-token API views are CSRF-exempt through DRF, so this
+    only answers cookie-authenticated writes (docs/api-behaviour.md#hostile-input)."""
+    if request.path.startswith("/api/") or request.path == "/healthz":
+        return JsonResponse(error_body(FORBIDDEN, message=CSRF_FAILED), status=403)
+    return csrf_failure(request, reason=reason)

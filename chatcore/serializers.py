@@ -175,7 +175,7 @@ class QueryBooleanField(serializers.Field):
         return text == "true"
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field({"type": "integer", "minimum": 1})  # larger than the maximum is clamped
 class PageSizeField(serializers.Field):
     """A page size (or page number) in a query string, by ``parse_page_size``'s rules: absent or
     empty is ``default``, a positive integer is clamped to ``maximum``, anything else is the

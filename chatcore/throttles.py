@@ -13,8 +13,9 @@ the sentence, and Retry-After carries that wait in whole seconds (at least 1).
 
 from __future__ import annotations
 
+import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -50,6 +51,10 @@ class RateThrottle(SimpleRateThrottle):
         return self.kind
 
     def allow_request(self, request: Request, view: Any) -> bool:
+        if request.method == "OPTIONS":  # describes the route and does no work: not counted
+            return True
+        if hasattr(view, "action") and view.action is None:  # a method no action maps: a 405
+            return True
         kind = self.kind_for(view)
         limit, window = getattr(settings, self.rates_setting)[kind]
         self.num_requests, self.duration = int(limit), int(window)
@@ -99,6 +104,38 @@ class AuthRateThrottle(RateThrottle):
     def kind_for(self, view: Any) -> str:
         action = getattr(view, "action", None) or ""
         return "login" if action == "logout" else action
+
+
+class LoginAccountThrottle(RateThrottle):
+    """Login attempts per account tried (the email, case-insensitive), from any IP: the API
+    login and the admin login share this budget and the per-IP one
+    (docs/api-behaviour.md#auth-rate-limits)."""
+
+    rates_setting = "AUTH_RATES"
+    kind = "login"
+    per = "account"
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        if (getattr(view, "action", None) or "login") != "login":
+            return True
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        account = login_account(request)
+        if not account:
+            return None
+        digest = hashlib.sha256(account.encode()).hexdigest()  # no address in the cache key
+        return f"throttle:{self.scope}:account:{digest}"
+
+
+def login_account(request: Any) -> str:
+    """The account a login request tries: the API's ``email`` or the admin form's
+    ``username``, normalised as logins match it."""
+    data = getattr(request, "data", None)
+    if not isinstance(data, Mapping):
+        data = request.POST
+    value = data.get("email", data.get("username"))
+    return value.strip().lower()[:254] if isinstance(value, str) else ""
 
 
 # --- Conversations: fork and duplicate share one budget, as in LibreChat --------------------------

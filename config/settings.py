@@ -46,6 +46,8 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# A refused cookie-authenticated write answers JSON on /api/ (docs/api-behaviour.md#hostile-input).
+CSRF_FAILURE_VIEW = "chatcore.errors.json_csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -102,6 +104,8 @@ TEMPLATES = [
 
 # --- Database (docs/architecture.md#database) -----------------------------------------------------
 DB_NAME = env_str("CHATCORE_DB_NAME", "chatcore")
+# How often `manage.py serve` checks the embedded PostgreSQL is alive (chatcore.db_supervision).
+CHATCORE_DB_SUPERVISE_SECONDS = float(env_str("CHATCORE_DB_SUPERVISE_SECONDS", "2"))
 DATABASES = {
     "default": parse_database_url(DATABASE_URL or embedded_database_url(DATA_DIR, DB_NAME))
 }
@@ -198,7 +202,8 @@ REFRESH_COOKIE_SECURE = env_bool("REFRESH_COOKIE_SECURE", not DEBUG and not EMBE
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # simplejwt's, with a distinct 401 code per failure (docs/api-behaviour.md#token-errors)
+        "chatcore.auth.token_errors.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -208,8 +213,9 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "chatcore.schema.ApiAutoSchema",  # lists are page objects
     "EXCEPTION_HANDLER": "chatcore.errors.exception_handler",
+    "DEFAULT_METADATA_CLASS": "chatcore.metadata.ApiMetadata",  # OPTIONS without serializers
     # Client IP for per-IP limits: REMOTE_ADDR unless told how many proxies stand in front.
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -305,6 +311,10 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": "chatcore.jobs.models.JobStatus",
         "BulkItemStatusEnum": "convos_app.services.bulk.ITEM_STATUSES",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "chatcore.schema.state_text_rules",  # no NUL in any free-text string
+    ],
     "APPEND_COMPONENTS": {
         "securitySchemes": {"jwtAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
     },
@@ -333,6 +343,10 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+# Settable so `check --deploy` can be clean (security.W005, W021); off until the operator knows
+# every subdomain serves HTTPS (and, for preload, has asked for the browsers' preload list).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -364,6 +378,12 @@ GEN_TITLE_BACKOFF_MS = [
 CONVERSATION_IMPORT_MAX_FILE_SIZE_BYTES = env_int(
     "CONVERSATION_IMPORT_MAX_FILE_SIZE_BYTES", 1_073_741_824
 )
+# Parse bounds of every import (docs/api-behaviour.md#import-parse-bounds): the longest string
+# (or other token) a file may hold, and how deep LibreChat's children trees may nest.
+CHATCORE_IMPORT_MAX_STRING_BYTES = env_int("CHATCORE_IMPORT_MAX_STRING_BYTES", 16 * 1024 * 1024)
+CHATCORE_IMPORT_MAX_TREE_DEPTH = env_int("CHATCORE_IMPORT_MAX_TREE_DEPTH", 20_000)
+# POST /api/convos/import stops (413, nothing written) after this many seconds.
+CONVERSATION_IMPORT_SYNC_SECONDS = env_int("CONVERSATION_IMPORT_SYNC_SECONDS", 60)
 # Uploads above this many bytes go to a temporary file instead of memory (Django's default).
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 # --- end of import and export --------------------------------------------------------------------

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from chatcore.admin_login import admin_login
 from chatcore.errors import json_not_found
 from chatcore.health import healthz
 from chatcore.landing import landing
@@ -11,6 +12,7 @@ from chatcore.landing import landing
 urlpatterns = [
     path("", landing, name="landing"),
     path("healthz", healthz, name="healthz"),
+    path("admin/login/", admin_login, name="admin-login"),  # rate-limited like the API login
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

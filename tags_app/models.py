@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from chatcore.errors import TagNotFound
 from chatcore.models import OwnedModel, OwnedQuerySet, User
+from chatcore.validators import text_problem
 from convos_app.models import Conversation
 
 TAG_MAX_LENGTH = 255
@@ -18,7 +19,10 @@ class TagQuerySet(OwnedQuerySet):
 
     def access(self, user: User, name: str, *, lock: bool = False) -> Tag:
         """The user's tag with this (already normalised) label, or ``TagNotFound``; ``lock``
-        takes its row lock."""
+        takes its row lock. A label no row can hold (NUL, lone surrogates, overlong) matches
+        nothing: PostgreSQL would raise on it instead (docs/api-behaviour.md#hostile-input)."""
+        if not name or len(name) > TAG_MAX_LENGTH or text_problem(name) is not None:
+            raise TagNotFound()
         queryset = self.filter(user=user, name=name)
         if lock:
             queryset = queryset.select_for_update()

@@ -12,12 +12,20 @@ from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache(django_db_setup, django_db_blocker):
-    """Each test starts with an empty cache. Rate-limit counters and primary pins written by
-    live-server tests (committed transactions) or kept in Redis (``CACHE_URL``, as in
-    ``make test-external``) would otherwise carry into the next test."""
-    with django_db_blocker.unblock():
-        cache.clear()
+def _fresh_cache(request):
+    """Each test that touches the database starts with an empty cache. Rate-limit counters and
+    primary pins written by live-server tests (committed transactions) or kept in Redis
+    (``CACHE_URL``, as in ``make test-external``) would otherwise carry into the next test.
+    Tests without the database (or with a database of their own) are left alone."""
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames)
+    if uses_db:
+        request.getfixturevalue("django_db_setup")
+        with request.getfixturevalue("django_db_blocker").unblock():
+            cache.clear()
 
 
 @pytest.fixture

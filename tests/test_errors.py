@@ -39,6 +39,7 @@ def test_missing_token_is_json_401(api_client):
     assert r.json() == {
         "error": "Unauthorized",
         "message": "Authentication credentials were not provided.",
+        "code": "not_authenticated",
     }
     assert r["WWW-Authenticate"].startswith("Bearer")
 

@@ -21,7 +21,7 @@ from chatcore.auth.serializers import (
 )
 from chatcore.schema import ERROR
 from chatcore.serializers import validated
-from chatcore.throttles import AuthRateThrottle
+from chatcore.throttles import AuthRateThrottle, LoginAccountThrottle
 from chatcore.viewsets import ApiViewSet
 
 
@@ -56,7 +56,7 @@ class PublicAuthViewSet(ApiViewSet):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [AuthRateThrottle]
+    throttle_classes = [AuthRateThrottle, LoginAccountThrottle]
 
     @extend_schema(
         request=RegisterInputSerializer,

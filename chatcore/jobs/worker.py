@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import DatabaseError, close_old_connections, connection, connections
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
@@ -88,6 +88,10 @@ def startup_cleanup() -> None:
     job_files_cleanup()
 
 
+# Seconds between attempts to reach a database that went away.
+DATABASE_RETRY_SECONDS = 1.0
+
+
 def run_worker(*, schedule: bool = True, worker_id: str | None = None) -> None:
     """The body of ``manage.py jobs_worker``: blocks until SIGTERM/SIGINT."""
     startup_cleanup()
@@ -98,7 +102,17 @@ def run_worker(*, schedule: bool = True, worker_id: str | None = None) -> None:
     worker.configure_signals()
     logger.info("chatcore worker %s started", worker.worker_id)
     try:
-        worker.run()
+        while worker.running:
+            try:
+                worker.run()
+            except DatabaseError as exc:
+                # The database went away (a crash, a restart): wait for it instead of exiting,
+                # so `manage.py serve` keeps web and worker up while its supervisor brings
+                # PostgreSQL back (docs/api-behaviour.md#jobs). A job that was running is
+                # recovered as stale once its heartbeat ages.
+                logger.warning("database unavailable, worker retrying: %s", exc)
+                connections.close_all()
+                time.sleep(DATABASE_RETRY_SECONDS)
     finally:
         if scheduler is not None:
             scheduler.stop()

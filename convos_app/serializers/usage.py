@@ -11,7 +11,6 @@ from rest_framework import serializers
 
 from chatcore.serializers import iso
 from convos_app.models import Balance
-from convos_app.selectors.usage import UsageTotals
 from convos_app.serializers.conversations import ConversationSerializer
 
 DEFAULT_RANGE_DAYS = 30
@@ -75,13 +74,12 @@ class UserUsageSerializer(serializers.Serializer):
     rows = UsageRowSerializer(many=True)
 
 
-class ConversationUsageSerializer(UsageTotalsSerializer):
-    """``usage`` of ``GET /api/convos/{id}``."""
+class ConversationUsageSerializer(serializers.Serializer):
+    """``usage`` of ``GET /api/convos/{id}``: the ledger totals without the call count."""
 
-    def to_representation(self, instance: UsageTotals) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        data.pop("calls")
-        return data
+    inputTokens = serializers.IntegerField(source="input_tokens")
+    outputTokens = serializers.IntegerField(source="output_tokens")
+    cost = serializers.FloatField(help_text="USD")
 
 
 class ConversationWithUsageSerializer(ConversationSerializer):

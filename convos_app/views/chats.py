@@ -4,14 +4,13 @@ serializer. Routes are mapped explicitly in ``urls.py``."""
 from __future__ import annotations
 
 from django.http import StreamingHttpResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import renderers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from chatcore.parsers import SafeJSONParser
-from chatcore.schema import DELETED, ERROR
+from chatcore.schema import DELETED, ERROR, SSE_EVENT
 from chatcore.serializers import validated
 from chatcore.viewsets import ApiViewSet
 from convos_app.selectors import chats as selectors
@@ -125,6 +124,11 @@ class ChatMessagesView(ApiViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+SSE_ERROR = OpenApiResponse(
+    response=SSE_EVENT, description='One `event: error` whose data is `{"error": ...}`'
+)
+
+
 class ChatMessageStreamView(ApiViewSet):
     """``POST /api/chats/{id}/messages/stream``: the reply as Server-Sent Events."""
 
@@ -136,12 +140,15 @@ class ChatMessageStreamView(ApiViewSet):
         request=ChatMessageCreateInputSerializer,
         responses={
             (200, "text/event-stream"): OpenApiResponse(
-                response=OpenApiTypes.STR, description=SSE_DESCRIPTION
+                response=SSE_EVENT, description=SSE_DESCRIPTION
             ),
-            400: ERROR,
-            402: ERROR,
-            403: ERROR,
-            404: ERROR,
+            # Refusals before the stream starts are JSON, or one SSE "error" event when the
+            # client asked for events (docs/api-behaviour.md#reply-streaming).
+            **{
+                (code, media): ERROR if media == "application/json" else SSE_ERROR
+                for code in (400, 402, 403, 404)
+                for media in ("application/json", "text/event-stream")
+            },
         },
     )
     def create(self, request: Request, chat_id: str) -> StreamingHttpResponse:

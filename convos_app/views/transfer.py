@@ -36,7 +36,7 @@ from convos_app.serializers.transfer import (
     ConversationImportResultSerializer,
 )
 from convos_app.services.exports import conversation_export_file
-from convos_app.services.imports import conversations_import
+from convos_app.services.imports import TimeBudgetReader, conversations_import
 from convos_app.services.transfer_jobs import conversations_import_job_start
 
 FILE_TOO_LARGE = "File exceeds the maximum allowed size"
@@ -110,7 +110,10 @@ class ConversationImportView(ApiViewSet):
                 status=status.HTTP_202_ACCEPTED,
                 headers={"Location": location},
             )
-        result = conversations_import(user=request.user, stream=upload)
+        # Bounded in time (docs/api-behaviour.md#import-limits): a file too big to finish is
+        # refused with 413 and nothing written, rather than holding a worker.
+        stream = TimeBudgetReader(upload, seconds=settings.CONVERSATION_IMPORT_SYNC_SECONDS)
+        result = conversations_import(user=request.user, stream=stream)
         return Response(
             ConversationImportResultSerializer(result).data, status=status.HTTP_201_CREATED
         )

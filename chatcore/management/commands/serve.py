@@ -15,9 +15,12 @@ import subprocess
 import sys
 import time
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from chatcore.db import embedded_server
+from chatcore.db_supervision import supervise_embedded_database
 from chatcore.jobs.worker import start_worker_process
 
 
@@ -40,12 +43,18 @@ class Command(BaseCommand):
         call_command("createcachetable", verbosity=0)
         call_command("ensure_admin")
         call_command("collectstatic", interactive=False, verbosity=0)
+        # Restart the embedded PostgreSQL if it dies; drop killed processes' handles.
+        supervise_embedded_database(
+            embedded_server(), interval=settings.CHATCORE_DB_SUPERVISE_SECONDS
+        )
         bind = f"{options['host']}:{options['port']}"
         self.stdout.write(
             self.style.SUCCESS(f"Serving chatcore on http://{bind}/ (admin: /admin/)")
         )
         command = [
             sys.executable, "-m", "gunicorn", "config.wsgi:application",
+            # Request limits, worker recycling, JSON error pages: chatcore/gunicorn_conf.py.
+            "--config", "python:chatcore.gunicorn_conf",
             "--bind", bind,
             "--workers", str(options["workers"]),
             "--threads", str(options["threads"]),

@@ -43,6 +43,7 @@ from .records import ImportedConversation, SkipConversation
 
 IMPORT_SUCCESS = "Conversation(s) imported successfully"
 NOTHING_IMPORTED = "No conversation in the file could be imported"
+NOTHING_TO_IMPORT = "Nothing to import: the file contains no messages"
 
 _CONVERTERS: dict[str, Callable[..., ImportedConversation]] = {
     "librechat": librechat.convert,
@@ -293,6 +294,8 @@ def conversations_import(
         if writer.conversations == 0:
             reason = skipped[0].reason if skipped else None
             raise InvalidInput(NOTHING_IMPORTED, message=reason)
+        if writer.messages == 0:  # docs/api-behaviour.md#import
+            raise InvalidInput(NOTHING_TO_IMPORT)
         writer.link_tags()
         if dry_run:
             transaction.set_rollback(True)
@@ -316,6 +319,7 @@ def _tell(stream: IO[bytes]) -> int:
 __all__: Sequence[str] = (
     "IMPORT_SUCCESS",
     "NOTHING_IMPORTED",
+    "NOTHING_TO_IMPORT",
     "ImportProgress",
     "ImportResult",
     "SkippedConversation",
