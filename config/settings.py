@@ -152,7 +152,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["chatcore.renderers.OrjsonRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "chatcore.parsers.SafeJSONParser",
         "rest_framework.parsers.FormParser",
