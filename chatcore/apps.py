@@ -1,7 +1,17 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class ChatcoreConfig(AppConfig):
     name = "chatcore"
     verbose_name = "chatcore"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # A cached authentication row is dropped whenever its user changes
+        # (chatcore/auth/authentication.py).
+        from chatcore.auth.authentication import user_auth_cache_drop
+        from chatcore.models import User
+
+        post_save.connect(user_auth_cache_drop, sender=User, dispatch_uid="chatcore-auth-cache")
+        post_delete.connect(user_auth_cache_drop, sender=User, dispatch_uid="chatcore-auth-cache")

@@ -143,12 +143,15 @@ SIMPLE_JWT = {
     "CHECK_REVOKE_TOKEN": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
+# The bearer check keeps user rows in the shared cache when that cache is not the database nor
+# per-process (auto), or always (on) / never (off): chatcore/auth/authentication.py.
+AUTH_USER_CACHE = env_str("AUTH_USER_CACHE", "auto")
 REFRESH_COOKIE_NAME = "refreshToken"
 REFRESH_COOKIE_SECURE = env_bool("REFRESH_COOKIE_SECURE", not DEBUG and not EMBEDDED_DATABASE)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "chatcore.auth.authentication.CachedJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
