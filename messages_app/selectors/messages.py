@@ -19,6 +19,7 @@ from typing import Any, Literal
 from django.db.models import QuerySet
 
 from chatcore.errors import MessageNotFound
+from chatcore.inserts import stored_json
 from chatcore.models import User
 from chatcore.pagination import paginate_keyset
 from convos_app.models import Conversation
@@ -128,6 +129,37 @@ def message_records(queryset: QuerySet[Message]) -> list[MessageRecord]:
         )
         for row in rows
     ]
+
+
+def message_record_of(message: Message, *, content: list[dict[str, Any]] | None) -> MessageRecord:
+    """The record of a message a write path has just inserted, from its instance (no
+    re-read): ``content`` is the payloads it inserted, and a new message has no feedback.
+    JSON values are put in the order their ``jsonb`` columns give them back, so the answer is
+    the one a re-read would give."""
+    return MessageRecord(
+        pk=message.pk,
+        message_id=message.message_id,
+        conversation_id=message.conversation.conversation_id,
+        parent_message_id=message.parent_message_id,
+        sender=message.sender,
+        text=message.text,
+        is_created_by_user=message.is_created_by_user,
+        endpoint=message.endpoint,
+        model=message.model,
+        token_count=message.token_count,
+        unfinished=message.unfinished,
+        error=message.error,
+        finish_reason=message.finish_reason,
+        icon_url=message.icon_url,
+        thread_id=message.thread_id,
+        attachments=stored_json(message.attachments),
+        files=stored_json(message.files),
+        metadata=stored_json(message.metadata),
+        created_at=message.created_at,
+        updated_at=message.updated_at,
+        content=stored_json(content),
+        feedback=None,
+    )
 
 
 def message_record_get(*, user: User, pk: int) -> MessageRecord:
