@@ -6,7 +6,7 @@ import importlib
 import importlib.util
 import sys
 
-ALL = ("messages", "convos", "search", "import")
+ALL = ("messages", "convos", "search", "import", "floors")
 
 
 def main(argv: list[str]) -> int:
