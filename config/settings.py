@@ -107,6 +107,10 @@ DATABASES["default"].update(
     {
         "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
         "CONN_HEALTH_CHECKS": True,
+        # chatcore's backend checks a persistent connection only after it sat idle this long,
+        # not before every request (chatcore/postgres/base.py).
+        "ENGINE": "chatcore.postgres",
+        "HEALTH_CHECK_IDLE_SECONDS": env_int("DB_HEALTH_CHECK_IDLE_SECONDS", 10),
         # Follows CHATCORE_DB_NAME, so two checkouts or runs with their own names never share
         # a test database.
         "TEST": {"NAME": env_str("CHATCORE_TEST_DB", f"test_{DB_NAME}")},
