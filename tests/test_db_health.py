@@ -1,7 +1,10 @@
-"""Persistent connections are health-checked only after sitting idle, not on every request
+"""chatcore's PostgreSQL backend: persistent connections are health-checked only after
+sitting idle, not on every request, and timestamps load through psycopg's fast loader
 (docs/architecture.md#database)."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from django.db import connection, connections
@@ -43,3 +46,20 @@ def test_a_broken_idle_connection_is_replaced_before_the_request_uses_it():
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         assert cursor.fetchone()[0] != first_pid
+
+
+def test_timestamps_load_through_the_fast_loader_as_aware_utc():
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT %s::timestamptz, '2024-05-29 02:33:03.661+02'::timestamptz, "
+            "'0001-01-01 00:00:00+00'::timestamptz",
+            [datetime(2024, 5, 29, 1, 2, 3, 456789, tzinfo=timezone(timedelta(hours=1)))],
+        )
+        values = cursor.fetchone()
+    assert values == (
+        datetime(2024, 5, 29, 0, 2, 3, 456789, tzinfo=UTC),
+        datetime(2024, 5, 29, 0, 33, 3, 661000, tzinfo=UTC),
+        datetime(1, 1, 1, tzinfo=UTC),
+    )
+    assert all(value.tzinfo is UTC for value in values)
