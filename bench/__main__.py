@@ -6,7 +6,7 @@ import importlib
 import importlib.util
 import sys
 
-ALL = ("messages", "convos", "search", "import", "import_jobs")
+ALL = ("messages", "convos", "search", "import", "import_jobs", "floors")
 
 
 def main(argv: list[str]) -> int:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class ChatcoreConfig(AppConfig):
@@ -20,3 +21,10 @@ class ChatcoreConfig(AppConfig):
         register_periodic(
             "jobs_maintenance", settings.CHATCORE_JOB_MAINTENANCE_SECONDS, jobs_maintenance
         )
+        # A cached authentication row is dropped whenever its user changes
+        # (chatcore/auth/authentication.py).
+        from chatcore.auth.authentication import user_auth_cache_drop
+        from chatcore.models import User
+
+        post_save.connect(user_auth_cache_drop, sender=User, dispatch_uid="chatcore-auth-cache")
+        post_delete.connect(user_auth_cache_drop, sender=User, dispatch_uid="chatcore-auth-cache")

@@ -113,6 +113,10 @@ DATABASES["default"].update(
     {
         "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
         "CONN_HEALTH_CHECKS": True,
+        # chatcore's backend checks a persistent connection only after it sat idle this long,
+        # not before every request (chatcore/postgres/base.py).
+        "ENGINE": "chatcore.postgres",
+        "HEALTH_CHECK_IDLE_SECONDS": env_int("DB_HEALTH_CHECK_IDLE_SECONDS", 10),
         # Follows CHATCORE_DB_NAME, so two checkouts or runs with their own names never share
         # a test database.
         "TEST": {"NAME": env_str("CHATCORE_TEST_DB", f"test_{DB_NAME}")},
@@ -197,17 +201,21 @@ SIMPLE_JWT = {
     "CHECK_REVOKE_TOKEN": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
+# The bearer check keeps user rows in the shared cache when that cache is not the database nor
+# per-process (auto), or always (on) / never (off): chatcore/auth/authentication.py.
+AUTH_USER_CACHE = env_str("AUTH_USER_CACHE", "auto")
 REFRESH_COOKIE_NAME = "refreshToken"
 REFRESH_COOKIE_SECURE = env_bool("REFRESH_COOKIE_SECURE", not DEBUG and not EMBEDDED_DATABASE)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # simplejwt's, with a distinct 401 code per failure (docs/api-behaviour.md#token-errors)
-        "chatcore.auth.token_errors.JWTAuthentication",
+        # simplejwt's, with the user row cached (chatcore/auth/authentication.py) and a distinct
+        # 401 code per failure (docs/api-behaviour.md#token-errors)
+        "chatcore.auth.authentication.CachedJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["chatcore.renderers.OrjsonRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "chatcore.parsers.SafeJSONParser",
         "rest_framework.parsers.FormParser",

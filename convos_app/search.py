@@ -66,11 +66,10 @@ def remove_conversations(conversation_pks: Iterable[int]) -> None:
 def conversation_search_pks(*, user: User, query: str) -> Sequence[int]:
     """Primary keys of ``user``'s conversations whose title or any message matches ``query``
     (archived ones included: the list's own filters decide what is shown)."""
-    values = api.field_values(
+    return api.group_values(
         user=user,
         query=query,
         models=[Conversation, Message],
         field="conversation_pk",
         limit=CONVERSATION_SEARCH_MAX_DOCUMENTS,
     )
-    return sorted({int(pk) for pk in values if pk is not None})

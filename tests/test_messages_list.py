@@ -118,8 +118,8 @@ def test_conversation_listing_runs_constant_queries_whatever_its_size(
         ContentPartFactory(message=message, index=0)
         ContentPartFactory(message=message, index=1, type="think", payload={"type": "think"})
         FeedbackFactory(message=message)
-    # auth user, conversation, messages with feedback, content parts
-    with django_assert_num_queries(4):
+    # auth user, conversation, messages with feedback and their content parts
+    with django_assert_num_queries(3):
         r = auth_client.get(f"/api/messages/{convo.conversation_id}")
     assert len(r.json()) == 60
 

@@ -152,3 +152,24 @@ def field_values(
         .values_list(field, flat=True)
     )
     return list(sqs[:limit])
+
+
+def group_values(
+    *, user: User, query: str, models: Iterable[type[Model]], field: str, limit: int
+) -> list[int]:
+    """The distinct values of the group field ``field`` (a ``GroupField``: the conversation of
+    a message document, say) over the ``limit`` most recently updated of ``user``'s documents
+    of ``models`` matching ``query``, ascending.
+
+    The PostgreSQL backend answers in one statement (``group_ids``); another engine through
+    ``field_values``, i.e. by collecting the documents' values.
+    """
+    text = check_query(query)
+    models = list(models)
+    backend = connections["default"].get_backend()
+    if hasattr(backend, "group_ids"):
+        return backend.group_ids(
+            owner=user.pk, compiled=backend.compile_text(text), models=models, limit=limit
+        )
+    values = field_values(user=user, query=text, models=models, field=field, limit=limit)
+    return sorted({int(value) for value in values if value is not None})

@@ -110,17 +110,21 @@ class PostgresSearchBackend(DocumentWrites, RankedSearch, FieldColumns, BaseSear
             cursor.execute(f"SELECT numnode({sql})", params)
             return cursor.fetchone()[0] == 0
 
+    def compile_text(self, text: str) -> Compiled:
+        """A plain user query (websearch syntax) as the ``Compiled`` a search runs."""
+        compiled = Compiled()
+        compiled.tsquery, compiled.tsquery_params = self.tsquery_sql(text)
+        compiled.where.append(f"numnode({compiled.tsquery}) > 0")
+        compiled.params.extend(compiled.tsquery_params)
+        return compiled
+
     @log_query
     def search(self, query_string: Any, **kwargs: Any) -> dict[str, Any]:
         if isinstance(query_string, Compiled):
             compiled = query_string
         else:
-            compiled = Compiled()
             text = force_str(query_string or "").strip()
-            if text and text != "*":
-                compiled.tsquery, compiled.tsquery_params = self.tsquery_sql(text)
-                compiled.where.append(f"numnode({compiled.tsquery}) > 0")
-                compiled.params.extend(compiled.tsquery_params)
+            compiled = self.compile_text(text) if text and text != "*" else Compiled()
         owners = list(compiled.owners)
         if kwargs.get("owner") is not None:
             owners.append(int(kwargs["owner"]))

@@ -52,6 +52,18 @@ class DocumentWrites:
         if batch:
             self._upsert(batch, weight)
 
+    def update_documents(self, pairs: Sequence[tuple[Any, Model]]) -> None:
+        """Upsert the documents of objects of several indexes (each ``(index, obj)``) in one
+        statement per ``BATCH_SIZE`` rows: a write path that just inserted a conversation and
+        its message indexes both at once (``chatcore.search.sync.index_instances``)."""
+        for start in range(0, len(pairs), self.batch_size):
+            rows: list[dict[str, Any]] = []
+            weights: list[str] = []
+            for index, obj in pairs[start : start + self.batch_size]:
+                rows.append(self._document_row(index.full_prepare(obj), group_field_of(index)))
+                weights.append(getattr(index, "search_weight", "D"))
+            self._upsert(rows, weights)
+
     def _document_row(self, prepared: dict[str, Any], group_field: str | None) -> dict[str, Any]:
         owner = prepared.get(OWNER_FIELD)
         if owner is None:
@@ -79,9 +91,11 @@ class DocumentWrites:
             "updated": prepared.get("updated_at"),
         }
 
-    def _upsert(self, rows: list[dict[str, Any]], weight: str) -> None:
-        if weight not in {"A", "B", "C", "D"}:
-            raise SearchBackendError(f"Invalid search weight {weight!r}")
+    def _upsert(self, rows: list[dict[str, Any]], weight: str | list[str]) -> None:
+        weights = [weight] * len(rows) if isinstance(weight, str) else weight
+        for one in set(weights):
+            if one not in {"A", "B", "C", "D"}:
+                raise SearchBackendError(f"Invalid search weight {one!r}")
         arrays = [[row[column] for row in rows] for column in _COLUMNS]
         # The owner lexeme (``fields.owner_lexeme``) is built from the integer column here.
         sql = f"""
@@ -89,19 +103,20 @@ class DocumentWrites:
                 (django_ct, django_id, user_id, group_id, body, vector, data,
                  created_at, updated_at)
             SELECT t.ct, t.id, t.uid, t.gid, t.body,
-                   setweight(to_tsvector(%s::regconfig, t.norm), %s)
+                   setweight(to_tsvector(%s::regconfig, t.norm), t.weight::"char")
                        || array_to_tsvector(ARRAY[' owner ' || t.uid::text]),
                    t.data::jsonb, t.created, t.updated
             FROM unnest(%s::text[], %s::bigint[], %s::bigint[], %s::bigint[],
-                        %s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[])
-                 AS t(ct, id, uid, gid, body, norm, data, created, updated)
+                        %s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[],
+                        %s::text[])
+                 AS t(ct, id, uid, gid, body, norm, data, created, updated, weight)
             ON CONFLICT (django_ct, django_id) DO UPDATE SET
                 user_id = EXCLUDED.user_id, group_id = EXCLUDED.group_id,
                 body = EXCLUDED.body, vector = EXCLUDED.vector, data = EXCLUDED.data,
                 created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at
         """
         with self.db.cursor() as cursor:
-            cursor.execute(sql, [self.config, weight, *arrays])
+            cursor.execute(sql, [self.config, *arrays, weights])
 
     def remove(self, obj_or_string: Any, commit: bool = True) -> None:
         if isinstance(obj_or_string, str):

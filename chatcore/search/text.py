@@ -41,30 +41,37 @@ def _symbol_token(char: str) -> str:
     return f" {_SYMBOL_PREFIX}{ord(char):x} "
 
 
+# ``<x>`` would parse as a markup tag and ``&x;`` as an entity, both unindexed: spaces.
+_ASCII_BLANKS = str.maketrans(dict.fromkeys("\x00<>&", " "))
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _fold_non_ascii(char: str, split_cjk: bool) -> str:
+    category = unicodedata.category(char)
+    if category == "So":
+        return _symbol_token(char)
+    if category in _INVISIBLE or category == "Sk":
+        return " " if category in {"Cc", "Cs", "Co", "Cn"} else ""
+    if split_cjk and _CJK.match(char):
+        return f" {char} "
+    return char
+
+
 def normalize(text: str, *, split_cjk: bool = True) -> str:
     """Fold ``text`` for indexing or querying: compatibility forms, no accents, case-folded,
-    CJK characters split apart, emoji as words, control characters as spaces."""
+    CJK characters split apart, emoji as words, control characters as spaces.
+
+    ASCII is translated in one C-level pass and only the non-ASCII characters are looked at
+    one by one (indexing an import spent most of its Python time in a per-character loop)."""
     if not text:
         return ""
+    if text.isascii():
+        # NFKD, accent removal and NFC leave ASCII as it is; casefold is lower().
+        return text.lower().translate(_ASCII_BLANKS)
     folded = unicodedata.normalize("NFKD", text)
     folded = _ACCENTS.sub("", folded)
-    folded = unicodedata.normalize("NFC", folded).casefold()
-    out: list[str] = []
-    for char in folded:
-        if char.isascii():
-            # ``<x>`` would parse as a markup tag and ``&x;`` as an entity, both unindexed.
-            out.append(" " if char in "\x00<>&" else char)
-            continue
-        category = unicodedata.category(char)
-        if category == "So":
-            out.append(_symbol_token(char))
-        elif category in _INVISIBLE or category == "Sk":
-            out.append(" " if category in {"Cc", "Cs", "Co", "Cn"} else "")
-        elif split_cjk and _CJK.match(char):
-            out.append(f" {char} ")
-        else:
-            out.append(char)
-    return "".join(out)
+    folded = unicodedata.normalize("NFC", folded).casefold().translate(_ASCII_BLANKS)
+    return _NON_ASCII.sub(lambda match: _fold_non_ascii(match.group(), split_cjk), folded)
 
 
 def cap(text: str, limit: int) -> str:

@@ -2,9 +2,10 @@
 (docs/architecture.md#services-and-selectors).
 
 Messages leave the database as ``MessageRecord``s built from ``values_list`` rows rather than
-model instances: a conversation of thousands of messages is read in three queries (messages
-with their feedback, then all their content parts) and rendered without instantiating a model
-per row, which keeps the whole-conversation read close to the cost of the raw rows.
+model instances: a conversation of thousands of messages is read in two queries (the
+conversation, then the messages with their feedback and their content parts) and
+rendered without instantiating a model per row, which keeps the whole-conversation read
+close to the cost of the raw rows.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db.models import QuerySet
+from django.contrib.postgres.aggregates import JSONBAgg
+from django.db.models import JSONField, OuterRef, QuerySet, Subquery
 
 from chatcore.errors import MessageNotFound
+from chatcore.inserts import stored_json
 from chatcore.models import User
 from chatcore.pagination import paginate_keyset
 from convos_app.models import Conversation
@@ -109,9 +112,39 @@ _COLUMNS = (
 )
 
 
-def message_records(queryset: QuerySet[Message]) -> list[MessageRecord]:
+def _parts_of_each() -> Subquery:
+    """Each message's part payloads as one ``jsonb`` array in part order, NULL without parts:
+    a per-row probe of the ``(message, index)`` index, in the message query itself."""
+    return Subquery(
+        ContentPart.objects.filter(message=OuterRef("pk"))
+        .values("message")
+        .annotate(payloads=JSONBAgg("payload", order_by="index"))
+        .values("payloads"),
+        output_field=JSONField(),
+    )
+
+
+def message_records(
+    queryset: QuerySet[Message], *, inline_parts: bool = False
+) -> list[MessageRecord]:
     """Records for ``queryset`` in its order: one query for the messages and their feedback,
-    one for all their content parts (none when there are no messages)."""
+    one for all their content parts (none when there are no messages).
+
+    ``inline_parts`` reads the parts in the message query instead (one statement, and no
+    ``IN`` list of every message id; a message without parts costs an index probe that finds
+    nothing): for the whole-conversation read, where that list held thousands of ids even
+    when no message had parts.
+    """
+    if inline_parts:
+        rows = list(queryset.values_list(*_COLUMNS, _parts_of_each()))
+        return [
+            MessageRecord(
+                *row[:20],
+                content=row[24],
+                feedback=None if row[20] is None else FeedbackRecord(*row[20:24]),
+            )
+            for row in rows
+        ]
     rows = list(queryset.values_list(*_COLUMNS))
     if not rows:
         return []
@@ -132,6 +165,37 @@ def message_records(queryset: QuerySet[Message]) -> list[MessageRecord]:
         )
         for row in rows
     ]
+
+
+def message_record_of(message: Message, *, content: list[dict[str, Any]] | None) -> MessageRecord:
+    """The record of a message a write path has just inserted, from its instance (no
+    re-read): ``content`` is the payloads it inserted, and a new message has no feedback.
+    JSON values are put in the order their ``jsonb`` columns give them back, so the answer is
+    the one a re-read would give."""
+    return MessageRecord(
+        pk=message.pk,
+        message_id=message.message_id,
+        conversation_id=message.conversation.conversation_id,
+        parent_message_id=message.parent_message_id,
+        sender=message.sender,
+        text=message.text,
+        is_created_by_user=message.is_created_by_user,
+        endpoint=message.endpoint,
+        model=message.model,
+        token_count=message.token_count,
+        unfinished=message.unfinished,
+        error=message.error,
+        finish_reason=message.finish_reason,
+        icon_url=message.icon_url,
+        thread_id=message.thread_id,
+        attachments=stored_json(message.attachments),
+        files=stored_json(message.files),
+        metadata=stored_json(message.metadata),
+        created_at=message.created_at,
+        updated_at=message.updated_at,
+        content=stored_json(content),
+        feedback=None,
+    )
 
 
 def message_record_get(*, user: User, pk: int) -> MessageRecord:
@@ -157,7 +221,8 @@ def message_list_for_conversation(*, user: User, conversation_id: str) -> list[M
         return []
     conversation = _conversation(user=user, conversation_id=conversation_id)
     return message_records(
-        Message.objects.filter(user=user, conversation=conversation).order_by("created_at", "pk")
+        Message.objects.filter(user=user, conversation=conversation).order_by("created_at", "pk"),
+        inline_parts=True,
     )
 
 

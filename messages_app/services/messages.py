@@ -11,20 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from chatcore.errors import Conflict, InvalidInput
+from chatcore.inserts import insert_with_parent
 from chatcore.models import User, new_public_id
+from chatcore.search.sync import index_instances
 from chatcore.tokens import count_tokens
 from convos_app.models import DEFAULT_TITLE, Conversation
 from messages_app.models import ContentPart, Feedback, Message
 from messages_app.rows import content_part_rows, message_row, part_text
-from messages_app.search import index_messages
-from messages_app.selectors.messages import MessageRecord, message_record_get
+from messages_app.search_indexes import SEARCHABLE_PART_TYPES
+from messages_app.selectors.messages import MessageRecord, message_record_get, message_record_of
 from messages_app.signals import reply_saved
 
 MESSAGE_EXISTS = "Message already exists"
@@ -64,18 +66,26 @@ class NewMessage:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _conversation_upsert(*, user: User, conversation_id: str, message: NewMessage) -> Conversation:
-    """The user's conversation with this id, created when missing (LibreChat's ``saveConvo``),
-    with ``endpoint``/``model``/``iconURL`` taken from the message when it has them and
-    ``updated_at`` bumped so the conversation sorts as just active."""
-    conversation, _ = Conversation.objects.get_or_create(user=user, conversation_id=conversation_id)
-    changes: dict[str, Any] = {"updated_at": timezone.now()}
+def _conversation_changes(message: NewMessage, now: datetime) -> dict[str, Any]:
+    """What a new message changes on its conversation (LibreChat's ``saveConvo``):
+    ``endpoint``/``model``/``iconURL`` when the message has them, and ``updated_at``, so the
+    conversation sorts as just active."""
+    changes: dict[str, Any] = {"updated_at": now}
     for name in ("endpoint", "model", "icon_url"):
         value = getattr(message, name)
         if value:
             changes[name] = value
-    Conversation.objects.filter(pk=conversation.pk).update(**changes)
-    return conversation
+    return changes
+
+
+# Whether the conversation held an assistant message before this one (read in the upsert's
+# RETURNING, so it sees the rows as they were before the new message): the first reply into a
+# "New Chat" is what gets the conversation a title.
+_HAD_REPLY = (
+    f'EXISTS (SELECT 1 FROM "{Message._meta.db_table}" earlier '
+    f'WHERE earlier."conversation_id" = "{Conversation._meta.db_table}"."id" '
+    f'AND NOT earlier."is_created_by_user")'
+)
 
 
 @transaction.atomic
@@ -83,20 +93,28 @@ def message_create(*, user: User, conversation_id: str, message: NewMessage) -> 
     """Save one message (and its content parts) into the user's conversation, creating the
     conversation when it does not exist yet.
 
-    An existing ``messageId`` of this user is a 409 and leaves the stored message unchanged
-    (LibreChat silently overwrites; docs/api-behaviour.md#message-create). ``tokenCount`` is
-    counted when the client did not send one.
+    An existing ``messageId`` of this user is a 409 and leaves the stored message (and the
+    conversation) unchanged (LibreChat silently overwrites; docs/api-behaviour.md#message-create).
+    ``tokenCount`` is counted when the client did not send one.
+
+    Three statements in its transaction (docs/api-behaviour.md#message-create): the
+    conversation upsert and the message insert as one (``ON CONFLICT DO NOTHING``: the 409
+    needs no prior ``EXISTS`` nor a savepoint; the first-reply check rides in its
+    ``RETURNING``), the parts in one insert (none without parts), and the search documents in
+    one upsert built from the inserted values. The answer is built from what was inserted,
+    not read back.
     """
     message_id = message.message_id or new_public_id()
-    if Message.objects.filter(user=user, message_id=message_id).exists():
-        raise Conflict(MESSAGE_EXISTS)
-    conversation = _conversation_upsert(user=user, conversation_id=conversation_id, message=message)
+    now = timezone.now()
+    changes = _conversation_changes(message, now)
+    conversation = Conversation(
+        user=user, conversation_id=conversation_id, created_at=now, **changes
+    )
     parts = message.content or []
     token_count = message.token_count
     if token_count is None:
         counted = message.text or "\n".join(part_text(part) for part in parts)
         token_count = count_tokens(counted, model=message.model)
-    now = timezone.now()
     row = message_row(
         user=user,
         conversation=conversation,
@@ -121,30 +139,40 @@ def message_create(*, user: User, conversation_id: str, message: NewMessage) -> 
         extra=message.extra,
         created_at=now,
     )
-    try:
-        with transaction.atomic():
-            row.save(force_insert=True)
-    except IntegrityError as exc:
-        # A concurrent POST with the same messageId won the unique constraint.
-        raise Conflict(MESSAGE_EXISTS) from exc
-    ContentPart.objects.bulk_create(content_part_rows(user=user, message=row, parts=parts))
-    if parts:  # bulk_create sends no signal: the document must include the parts' text
-        index_messages([row.pk])
-    if not row.is_created_by_user and conversation.title == DEFAULT_TITLE and _is_first_reply(row):
+    # The conversation is created when missing or updated (its row lock serialises concurrent
+    # posts, as get_or_create + update did), and the message inserted, in one statement.
+    (title, had_reply, conversation_created), message_pk = insert_with_parent(
+        conversation,
+        row,
+        parent_conflict=("user_id", "conversation_id"),
+        parent_update=tuple(changes),
+        parent_returning=('"title"', _HAD_REPLY if not row.is_created_by_user else "NULL"),
+        child_conflict=("user_id", "message_id"),
+        child_link="conversation_id",
+    )
+    if message_pk is None:
+        # This user already has the id (or a concurrent POST with it won): the transaction
+        # rolls back, so the conversation's upsert is undone too.
+        raise Conflict(MESSAGE_EXISTS)
+    conversation.title = title
+    part_rows = content_part_rows(user=user, message=row, parts=parts)
+    if part_rows:
+        ContentPart.objects.bulk_create(part_rows)
+    # The documents come from the instances (no signal, no re-read): the message with its
+    # searchable parts' text and, for a new conversation, the conversation (no tags yet).
+    row.search_part_texts = [part.text for part in part_rows if part.type in SEARCHABLE_PART_TYPES]
+    documents: list[Any] = [row]
+    if conversation_created:
+        conversation.search_tag_names = []
+        documents.insert(0, conversation)
+    index_instances(documents)
+    if not row.is_created_by_user and title == DEFAULT_TITLE and not had_reply:
         # The layer above titles "New Chat" after this transaction commits; a titling failure
         # never fails this write.
         reply_saved.send(
             sender=Message, conversation=conversation, user_text=None, assistant_text=None
         )
-    return message_record_get(user=user, pk=row.pk)
-
-
-def _is_first_reply(message: Message) -> bool:
-    return not (
-        Message.objects.filter(conversation_id=message.conversation_id, is_created_by_user=False)
-        .exclude(pk=message.pk)
-        .exists()
-    )
+    return message_record_of(row, content=[part.payload for part in part_rows] or None)
 
 
 def _message_for_update(*, user: User, conversation_id: str, message_id: str) -> Message:

@@ -33,6 +33,7 @@ from convos_app.services.projects import projects_by_name
 from convos_app.services.usage import with_token_count
 from messages_app.models import ContentPart, Feedback, Message
 from messages_app.rows import content_part_rows, message_row
+from messages_app.search_indexes import SEARCHABLE_PART_TYPES
 from messages_app.trees import TreeNode, topological_order
 from tags_app.services import tag_links_add_new
 
@@ -175,7 +176,22 @@ class _Writer:
             ],
             batch_size=1000,
         )
-        after_conversations_imported(user=self.user, conversation_pks=[c.pk for c in conversations])
+        # The search documents come from these in-memory rows (no re-read of what was just
+        # written): each message with its searchable parts' text, each conversation with no
+        # tags yet (they are linked, and their documents updated, by ``link_tags``).
+        texts: dict[int, list[str]] = {}
+        for part in parts:
+            if part.type in SEARCHABLE_PART_TYPES:
+                texts.setdefault(id(part.message), []).append(part.text)
+        for row in rows:
+            row.search_part_texts = texts.get(id(row), [])
+        for conversation in conversations:
+            conversation.search_tag_names = []
+        after_conversations_imported(
+            user=self.user,
+            conversation_pks=[c.pk for c in conversations],
+            documents=[*conversations, *rows],
+        )
         self.conversations += len(conversations)
         self.messages += len(rows)
         self.pending = []
