@@ -458,3 +458,15 @@ CHATCORE_WORKER_POLL_SECONDS = float(env_str("CHATCORE_WORKER_POLL_SECONDS", "1"
 # How long a finished whole-account export can be downloaded.
 CHATCORE_EXPORT_EXPIRY_SECONDS = env_int("CHATCORE_EXPORT_EXPIRY_SECONDS", 24 * 3600)
 # --- end of background jobs ----------------------------------------------------------------------
+
+# Temporary chats and retention (docs/api-behaviour.md#temporary-chats,
+# docs/api-behaviour.md#retention-policies). Hours a temporary chat lives (clamped to 1..8760);
+# the operator's cap on every user's deleteAfterDays (unset: no cap, and no rule for users
+# without one); "all" purges by age and expiry, "temporary" only expired temporary chats.
+TEMP_CHAT_RETENTION_HOURS = min(max(env_int("TEMP_CHAT_RETENTION_HOURS", 720), 1), 8760)
+CHATCORE_MAX_RETENTION_DAYS = env_int("CHATCORE_MAX_RETENTION_DAYS", 0) or None
+CHATCORE_RETENTION_MODE = env_str("CHATCORE_RETENTION_MODE", "all")
+if CHATCORE_RETENTION_MODE not in ("all", "temporary"):
+    raise ImproperlyConfigured("CHATCORE_RETENTION_MODE must be 'all' or 'temporary'")
+CHATCORE_PURGE_SECONDS = env_int("CHATCORE_PURGE_SECONDS", 600)
+CHATCORE_PURGE_BATCH = env_int("CHATCORE_PURGE_BATCH", 500)

@@ -191,6 +191,8 @@ class ConversationAdmin(admin.ModelAdmin):
         ProjectNameFilter,
         "is_archived",
         "pinned",
+        "is_temporary",
+        ("expired_at", admin.EmptyFieldListFilter),
         "endpoint",
         "model",
         "created_at",
@@ -607,7 +609,8 @@ class UserActivityAdmin(UserAdmin):
         """Counts by the owner's indexes (one index range each) and links to the lists."""
         if obj.pk is None:
             return "—"
-        conversations = Conversation.objects.filter(user=obj)
+        # What the user can see: expired conversations are gone for them already.
+        conversations = Conversation.objects.for_user(obj)
         last = conversations.order_by("-updated_at").values_list("updated_at", flat=True).first()
         query = "?" + urlencode({"owner": obj.email})
         return format_html(
@@ -616,7 +619,7 @@ class UserActivityAdmin(UserAdmin):
             reverse("admin:convos_app_conversation_changelist") + query,
             conversations.count(),
             reverse("admin:messages_app_message_changelist") + query,
-            Message.objects.filter(user=obj).count(),
+            Message.objects.for_user(obj).count(),
             reverse("admin:tags_app_tag_changelist") + query,
             Tag.objects.filter(user=obj).count(),
             timezone.localtime(last).strftime("%Y-%m-%d %H:%M") if last else "never",

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chatcore.errors import Conflict, InvalidInput
+from chatcore.expiry import temporary_expiry
 from chatcore.models import User, new_public_id
 from chatcore.tokens import count_tokens
 from convos_app.models import DEFAULT_TITLE, Conversation
@@ -35,8 +35,6 @@ NON_TEXT_CONTENT = "Cannot update non-text content"
 # Content part types whose text a client may edit by index
 # (docs/api-behaviour.md#message-edit).
 EDITABLE_PART_TYPES = ("text", "think")
-# How long a message created with ``isTemporary`` is kept (LibreChat's default retention).
-TEMPORARY_RETENTION = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -67,14 +65,26 @@ class NewMessage:
 def _conversation_upsert(*, user: User, conversation_id: str, message: NewMessage) -> Conversation:
     """The user's conversation with this id, created when missing (LibreChat's ``saveConvo``),
     with ``endpoint``/``model``/``iconURL`` taken from the message when it has them and
-    ``updated_at`` bumped so the conversation sorts as just active."""
-    conversation, _ = Conversation.objects.get_or_create(user=user, conversation_id=conversation_id)
+    ``updated_at`` bumped so the conversation sorts as just active. A first message with
+    ``isTemporary`` makes a new (or still empty) conversation temporary
+    (docs/api-behaviour.md#temporary-chats)."""
+    conversation, created = Conversation.objects.get_or_create(
+        user=user, conversation_id=conversation_id
+    )
     changes: dict[str, Any] = {"updated_at": timezone.now()}
     for name in ("endpoint", "model", "icon_url"):
         value = getattr(message, name)
         if value:
             changes[name] = value
+    if (
+        message.is_temporary
+        and not conversation.is_temporary
+        and (created or _is_empty(conversation))
+    ):
+        changes.update(is_temporary=True, expired_at=temporary_expiry(changes["updated_at"]))
     Conversation.objects.filter(pk=conversation.pk).update(**changes)
+    conversation.is_temporary = changes.get("is_temporary", conversation.is_temporary)
+    conversation.expired_at = changes.get("expired_at", conversation.expired_at)
     return conversation
 
 
@@ -113,8 +123,9 @@ def message_create(*, user: User, conversation_id: str, message: NewMessage) -> 
         error=message.error,
         finish_reason=message.finish_reason,
         thread_id=message.thread_id,
-        is_temporary=message.is_temporary,
-        expired_at=now + TEMPORARY_RETENTION if message.is_temporary else None,
+        # A message is temporary exactly when its conversation is, with the same expiry.
+        is_temporary=conversation.is_temporary,
+        expired_at=conversation.expired_at,
         attachments=message.attachments,
         files=message.files,
         metadata=message.metadata,
@@ -137,6 +148,10 @@ def message_create(*, user: User, conversation_id: str, message: NewMessage) -> 
             sender=Message, conversation=conversation, user_text=None, assistant_text=None
         )
     return message_record_get(user=user, pk=row.pk)
+
+
+def _is_empty(conversation: Conversation) -> bool:
+    return not Message.objects.filter(conversation_id=conversation.pk).exists()
 
 
 def _is_first_reply(message: Message) -> bool:
