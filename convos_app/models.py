@@ -282,8 +282,13 @@ def share_scoped_id(share_id: str, original: str) -> str:
 
 class SharedLinkQuerySet(OwnedQuerySet):
     def live(self) -> SharedLinkQuerySet:
-        """Links that still answer: not past ``expires_at`` (a temporary chat's expiry)."""
-        return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+        """Links that still answer: neither past ``expires_at`` (a temporary chat's expiry,
+        copied at publish) nor of a conversation past its own ``expired_at``."""
+        now = timezone.now()
+        return self.filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+            Q(conversation__expired_at__isnull=True) | Q(conversation__expired_at__gt=now),
+        )
 
     def named(self, share_id: str) -> SharedLinkQuerySet:
         """The live link with this id (empty for ids no link can have), as a queryset."""
