@@ -57,6 +57,7 @@ from convos_app.services.conversations import conversation_archive
 from convos_app.services.delete import conversations_delete_by_pks
 from convos_app.services.exports import export_chunks
 from convos_app.services.imports import FORMATS, conversations_import
+from convos_app.services.retention import conversations_purge
 from convos_app.services.shares import shared_links_revoke_by_pks
 from convos_app.services.transfer_jobs import conversations_import_job_start
 from messages_app.models import ContentPart, Feedback, Message
@@ -442,9 +443,36 @@ class ConversationAdmin(admin.ModelAdmin):
                 "import/",
                 self.admin_site.admin_view(self.import_view),
                 name="convos_app_conversation_import",
-            )
+            ),
+            path(
+                "purge/",
+                self.admin_site.admin_view(self.purge_view),
+                name="convos_app_conversation_purge",
+            ),
         ]
         return custom + super().get_urls()
+
+    def purge_view(self, request: HttpRequest) -> HttpResponse:
+        """The scheduled purge, run now: the dry-run counts first, then a confirmed POST
+        (docs/api-behaviour.md#purge)."""
+        if not self.has_delete_permission(request):
+            return HttpResponseRedirect(reverse("admin:index"))
+        if request.method == "POST" and request.POST.get("confirmed") == "yes":
+            counts = conversations_purge()
+            self.message_user(
+                request,
+                f"Purged {counts.conversations} conversation(s) and {counts.messages} message(s).",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:convos_app_conversation_changelist"))
+        counts = conversations_purge(dry_run=True)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Purge expired conversations?",
+            "opts": self.model._meta,
+            "counts": counts,
+        }
+        return TemplateResponse(request, "admin/convos_app/conversation/purge.html", context)
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request) or not request.user.has_perm(

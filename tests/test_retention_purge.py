@@ -14,6 +14,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from chatcore.jobs.registry import periodic_jobs
@@ -284,3 +285,35 @@ def test_preview_counts_only_the_callers_rows(auth_client, other_user):
         "messages": 0,
     }
     assert retention_preview(user=other_user).conversations == 1
+
+
+# --- admin ------------------------------------------------------------------------------------
+def test_admin_purge_shows_the_dry_run_count_then_purges(admin_client, user):
+    expired_chat(user, messages=3)
+    kept = ConversationFactory(user=user)
+    url = reverse("admin:convos_app_conversation_purge")
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    assert (
+        "would now delete <strong>1</strong> conversation(s) and <strong>3</strong> message(s)"
+        in page.content.decode()
+    )
+    assert Conversation.objects.count() == 2  # counting deleted nothing
+
+    r = admin_client.post(url, {"confirmed": "yes"})
+    assert r.status_code == 302
+    assert list(Conversation.objects.values_list("pk", flat=True)) == [kept.pk]
+    listing = admin_client.get(r["Location"]).content.decode()
+    assert "Purged 1 conversation(s) and 3 message(s)." in listing
+
+
+def test_admin_lists_can_be_filtered_by_temporary_and_expiry(admin_client, user):
+    temporary = expired_chat(user)
+    temporary.title = "the temporary one"
+    temporary.save(update_fields=["title"])
+    ConversationFactory(user=user, title="the kept one")
+    url = reverse("admin:convos_app_conversation_changelist")
+    temporary_only = admin_client.get(url, {"is_temporary__exact": "1"}).content.decode()
+    assert "the temporary one" in temporary_only and "the kept one" not in temporary_only
+    no_expiry = admin_client.get(url, {"expired_at__isempty": "1"}).content.decode()
+    assert "the kept one" in no_expiry and "the temporary one" not in no_expiry
