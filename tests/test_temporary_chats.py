@@ -13,6 +13,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from chatcore.search.models import SearchDocument
 from convos_app.models import Conversation, SharedLink
 from messages_app.models import Message
 from tests.conftest import bearer_client
@@ -235,3 +236,24 @@ def test_search_never_finds_temporary_or_expired_chats(auth_client, user, expiri
     assert found() == (["the zebra crossing"], [kept.conversation_id])
     expire(conversation)
     assert found() == (["the zebra crossing"], [kept.conversation_id])
+
+
+def test_temporary_chats_have_no_search_documents_and_a_kept_one_is_indexed_again(
+    auth_client, user
+):
+    conversation_id = uid()
+    first_message(auth_client, conversation_id, isTemporary=True, text="quokka temporary")
+    pk = Conversation.objects.get(conversation_id=conversation_id).pk
+    assert not SearchDocument.objects.filter(group_id=pk).exists()
+
+    arg = {"conversationId": conversation_id, "isTemporary": False}
+    assert auth_client.post("/api/convos/temporary", {"arg": arg}, format="json").status_code == 200
+    assert SearchDocument.objects.filter(group_id=pk).count() == 2  # conversation + message
+    texts = [
+        m["text"] for m in auth_client.get("/api/messages", {"search": "quokka"}).json()["messages"]
+    ]
+    assert texts == ["quokka temporary"]
+
+    arg["isTemporary"] = True
+    assert auth_client.post("/api/convos/temporary", {"arg": arg}, format="json").status_code == 200
+    assert not SearchDocument.objects.filter(group_id=pk).exists()

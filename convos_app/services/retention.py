@@ -34,7 +34,7 @@ from django.utils import timezone
 from chatcore.expiry import temporary_expiry
 from chatcore.models import User
 from convos_app.models import Conversation, RetentionPolicy, SharedLink
-from convos_app.search import index_conversations
+from convos_app.search import index_conversation_trees, remove_conversations
 from convos_app.selectors.conversations import conversation_get_for_user
 from convos_app.services.delete import conversation_rows_delete
 from messages_app.models import Message
@@ -59,7 +59,12 @@ def conversation_temporary_set(
         is_temporary=is_temporary, expired_at=expiry
     )
     SharedLink.objects.filter(conversation_id=conversation.pk).update(expires_at=expiry)
-    index_conversations([conversation.pk])  # QuerySet.update() sends no signal
+    # Temporary chats have no search documents; a kept one is indexed whole again.
+    # (QuerySet.update() sends no signal.)
+    if is_temporary:
+        remove_conversations([conversation.pk])
+    else:
+        index_conversation_trees([conversation.pk])
     return conversation_get_for_user(user=user, conversation_id=conversation_id)
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from chatcore.errors import Conflict, InvalidInput
 from chatcore.expiry import temporary_expiry
 from chatcore.models import User, new_public_id
+from chatcore.search import sync
 from chatcore.tokens import count_tokens
 from convos_app.models import DEFAULT_TITLE, Conversation
 from messages_app.models import ContentPart, Feedback, Message
@@ -83,8 +84,9 @@ def _conversation_upsert(*, user: User, conversation_id: str, message: NewMessag
     ):
         changes.update(is_temporary=True, expired_at=temporary_expiry(changes["updated_at"]))
     Conversation.objects.filter(pk=conversation.pk).update(**changes)
-    conversation.is_temporary = changes.get("is_temporary", conversation.is_temporary)
-    conversation.expired_at = changes.get("expired_at", conversation.expired_at)
+    if "expired_at" in changes:
+        conversation.is_temporary, conversation.expired_at = True, changes["expired_at"]
+        sync.index_objects(Conversation, [conversation.pk])  # drops its search document
     return conversation
 
 
