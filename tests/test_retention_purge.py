@@ -11,9 +11,11 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+import yaml
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -317,3 +319,28 @@ def test_admin_lists_can_be_filtered_by_temporary_and_expiry(admin_client, user)
     assert "the temporary one" in temporary_only and "the kept one" not in temporary_only
     no_expiry = admin_client.get(url, {"expired_at__isempty": "1"}).content.decode()
     assert "the kept one" in no_expiry and "the temporary one" not in no_expiry
+
+
+def _purge_queries(user, conversations: int, messages: int) -> int:
+    for _ in range(conversations):
+        expired_chat(user, messages=messages, tags=["work"])
+    with CaptureQueriesContext(connection) as queries:
+        counts = conversations_purge(batch_size=100)
+    assert counts.conversations == conversations
+    return len(queries.captured_queries)
+
+
+def test_the_purge_is_set_based_its_queries_do_not_grow_with_rows(user, other_user):
+    few = _purge_queries(user, conversations=2, messages=2)
+    many = _purge_queries(other_user, conversations=12, messages=6)
+    assert few == many
+
+
+def test_the_schema_documents_the_retention_routes(tmp_path):
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    paths = yaml.safe_load(target.read_text())["paths"]
+    assert set(paths["/api/user/settings/retention"]) == {"get", "put"}
+    assert set(paths["/api/user/settings/retention"]["put"]["responses"]) == {"200", "400"}
+    assert set(paths["/api/user/settings/retention/preview"]) == {"get"}
+    assert set(paths["/api/convos/temporary"]["post"]["responses"]) == {"200", "400", "404"}
