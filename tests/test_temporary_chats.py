@@ -257,3 +257,16 @@ def test_temporary_chats_have_no_search_documents_and_a_kept_one_is_indexed_agai
     arg["isTemporary"] = True
     assert auth_client.post("/api/convos/temporary", {"arg": arg}, format="json").status_code == 200
     assert not SearchDocument.objects.filter(group_id=pk).exists()
+
+
+def test_posting_a_message_into_an_expired_chat_is_404_and_stores_nothing(auth_client, expiring):
+    conversation, _ = expiring
+    expire(conversation)
+    r = auth_client.post(
+        f"/api/messages/{conversation.conversation_id}",
+        {"messageId": uid(), "text": "too late", "isCreatedByUser": True},
+        format="json",
+    )
+    assert r.status_code == 404
+    assert r.json() == {"error": "Conversation not found"}
+    assert not Message.objects.filter(text="too late").exists()

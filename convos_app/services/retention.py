@@ -41,6 +41,7 @@ from messages_app.models import Message
 
 # A batch that meets a deadlock (two purges lowering the same tag counts) is tried again.
 BATCH_ATTEMPTS = 3
+DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE deadlock_detected
 
 
 # --- Temporary chats ----------------------------------------------------------------------------
@@ -208,11 +209,18 @@ def _purge_batch(*, now: datetime, size: int) -> PurgeCounts | None:
                     return None
                 result = conversation_rows_delete(conversation_pks=pks)
                 return PurgeCounts(conversations=result.conversations, messages=result.messages)
-        except OperationalError:
+        except OperationalError as exc:
             # A deadlock with a concurrent purge rolled this batch back whole; take it again.
-            if attempt == BATCH_ATTEMPTS - 1:
+            if not _is_deadlock(exc) or attempt == BATCH_ATTEMPTS - 1:
                 raise
     return None
+
+
+def _is_deadlock(exc: OperationalError) -> bool:
+    cause = exc.__cause__
+    return (
+        getattr(cause, "sqlstate", None) == DEADLOCK or getattr(cause, "pgcode", None) == DEADLOCK
+    )
 
 
 def purge_expired_periodic() -> dict[str, int]:

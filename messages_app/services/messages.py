@@ -16,7 +16,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from chatcore.errors import Conflict, InvalidInput
+from chatcore.errors import Conflict, ConversationNotFound, InvalidInput
 from chatcore.expiry import temporary_expiry
 from chatcore.models import User, new_public_id
 from chatcore.search import sync
@@ -73,6 +73,8 @@ def _conversation_upsert(*, user: User, conversation_id: str, message: NewMessag
         user=user, conversation_id=conversation_id
     )
     changes: dict[str, Any] = {"updated_at": timezone.now()}
+    if conversation.expired_at is not None and conversation.expired_at <= changes["updated_at"]:
+        raise ConversationNotFound()  # expired is gone, also for writes (until the purge)
     for name in ("endpoint", "model", "icon_url"):
         value = getattr(message, name)
         if value:
