@@ -50,7 +50,7 @@ from chatcore.admin import (
 from chatcore.audit import staff_access_record, staff_access_record_many
 from chatcore.errors import ApplicationError
 from chatcore.models import User
-from convos_app.models import Conversation, Project, SharedLink
+from convos_app.models import Conversation, Project, RetentionPolicy, SharedLink
 from convos_app.search import conversation_search_pks
 from convos_app.services.bulk import conversations_bulk
 from convos_app.services.conversations import conversation_archive
@@ -563,6 +563,28 @@ class ProjectAdmin(admin.ModelAdmin):
 
     @admin.display(description="owner", ordering="user__email")
     def owner(self, obj: Project) -> str:
+        return obj.user.email
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# --- Retention policies (docs/api-behaviour.md#retention-policies) ------------------------------
+@admin.register(RetentionPolicy)
+class RetentionPolicyAdmin(admin.ModelAdmin):
+    """Read-only: a policy is its owner's choice (``PUT /api/user/settings/retention``)."""
+
+    list_display = ("owner", "delete_after_days", "keep_pinned", "keep_archived", "updated_at")
+    list_select_related = ("user",)
+    list_filter = (OwnerEmailFilter, "keep_pinned", "keep_archived")
+    ordering = ("-updated_at",)
+    readonly_fields = ("user", "delete_after_days", "keep_pinned", "keep_archived", "updated_at")
+
+    @admin.display(description="owner", ordering="user__email")
+    def owner(self, obj: RetentionPolicy) -> str:
         return obj.user.email
 
     def has_add_permission(self, request: HttpRequest) -> bool:

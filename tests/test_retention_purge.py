@@ -344,3 +344,11 @@ def test_the_schema_documents_the_retention_routes(tmp_path):
     assert set(paths["/api/user/settings/retention"]["put"]["responses"]) == {"200", "400"}
     assert set(paths["/api/user/settings/retention/preview"]) == {"get"}
     assert set(paths["/api/convos/temporary"]["post"]["responses"]) == {"200", "400", "404"}
+
+
+def test_admin_lists_retention_policies_read_only(admin_client, user):
+    RetentionPolicy.objects.create(user=user, delete_after_days=45)
+    page = admin_client.get(reverse("admin:convos_app_retentionpolicy_changelist"))
+    assert page.status_code == 200
+    assert user.email in page.content.decode() and "45" in page.content.decode()
+    assert admin_client.get(reverse("admin:convos_app_retentionpolicy_add")).status_code == 403
