@@ -496,3 +496,18 @@ BALANCE_REFILL_INTERVAL_VALUE = env_int("BALANCE_REFILL_INTERVAL_VALUE", 30)
 BALANCE_REFILL_INTERVAL_UNIT = env_str("BALANCE_REFILL_INTERVAL_UNIT", "days")
 BALANCE_REFILL_AMOUNT = env_int("BALANCE_REFILL_AMOUNT", 10_000)
 # --- end of usage ledger and balances ------------------------------------------------------------
+
+# Temporary chats and retention (docs/api-behaviour.md#temporary-chats,
+# docs/api-behaviour.md#retention-policies). Hours a temporary chat lives (clamped to 1..8760);
+# the operator's cap on every user's deleteAfterDays (unset: no cap, and no rule for users
+# without one); "all" purges by age and expiry, "temporary" only expired temporary chats.
+TEMP_CHAT_RETENTION_HOURS = min(max(env_int("TEMP_CHAT_RETENTION_HOURS", 720), 1), 8760)
+CHATCORE_MAX_RETENTION_DAYS = env_int("CHATCORE_MAX_RETENTION_DAYS", 0) or None
+CHATCORE_RETENTION_MODE = env_str("CHATCORE_RETENTION_MODE", "all")
+if CHATCORE_MAX_RETENTION_DAYS is not None and not 1 <= CHATCORE_MAX_RETENTION_DAYS <= 3650:
+    # A negative cap would put the cutoff in the future and purge everything.
+    raise ImproperlyConfigured("CHATCORE_MAX_RETENTION_DAYS must be unset, 0 or 1..3650")
+if CHATCORE_RETENTION_MODE not in ("all", "temporary"):
+    raise ImproperlyConfigured("CHATCORE_RETENTION_MODE must be 'all' or 'temporary'")
+CHATCORE_PURGE_SECONDS = env_int("CHATCORE_PURGE_SECONDS", 600)
+CHATCORE_PURGE_BATCH = max(env_int("CHATCORE_PURGE_BATCH", 500), 1)

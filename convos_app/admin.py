@@ -50,13 +50,14 @@ from chatcore.admin import (
 from chatcore.audit import staff_access_record, staff_access_record_many
 from chatcore.errors import ApplicationError
 from chatcore.models import User
-from convos_app.models import Conversation, Project, SharedLink
+from convos_app.models import Conversation, Project, RetentionPolicy, SharedLink
 from convos_app.search import conversation_search_pks
 from convos_app.services.bulk import conversations_bulk
 from convos_app.services.conversations import conversation_archive
 from convos_app.services.delete import conversations_delete_by_pks
 from convos_app.services.exports import export_chunks
 from convos_app.services.imports import FORMATS, conversations_import
+from convos_app.services.retention import conversations_purge
 from convos_app.services.shares import shared_links_revoke_by_pks
 from convos_app.services.transfer_jobs import conversations_import_job_start
 from messages_app.models import ContentPart, Feedback, Message
@@ -191,6 +192,8 @@ class ConversationAdmin(admin.ModelAdmin):
         ProjectNameFilter,
         "is_archived",
         "pinned",
+        "is_temporary",
+        ("expired_at", admin.EmptyFieldListFilter),
         "endpoint",
         "model",
         "created_at",
@@ -440,9 +443,36 @@ class ConversationAdmin(admin.ModelAdmin):
                 "import/",
                 self.admin_site.admin_view(self.import_view),
                 name="convos_app_conversation_import",
-            )
+            ),
+            path(
+                "purge/",
+                self.admin_site.admin_view(self.purge_view),
+                name="convos_app_conversation_purge",
+            ),
         ]
         return custom + super().get_urls()
+
+    def purge_view(self, request: HttpRequest) -> HttpResponse:
+        """The scheduled purge, run now: the dry-run counts first, then a confirmed POST
+        (docs/api-behaviour.md#purge)."""
+        if not self.has_delete_permission(request):
+            return HttpResponseRedirect(reverse("admin:index"))
+        if request.method == "POST" and request.POST.get("confirmed") == "yes":
+            counts = conversations_purge()
+            self.message_user(
+                request,
+                f"Purged {counts.conversations} conversation(s) and {counts.messages} message(s).",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:convos_app_conversation_changelist"))
+        counts = conversations_purge(dry_run=True)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Purge expired conversations?",
+            "opts": self.model._meta,
+            "counts": counts,
+        }
+        return TemplateResponse(request, "admin/convos_app/conversation/purge.html", context)
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request) or not request.user.has_perm(
@@ -542,6 +572,28 @@ class ProjectAdmin(admin.ModelAdmin):
         return False
 
 
+# --- Retention policies (docs/api-behaviour.md#retention-policies) ------------------------------
+@admin.register(RetentionPolicy)
+class RetentionPolicyAdmin(admin.ModelAdmin):
+    """Read-only: a policy is its owner's choice (``PUT /api/user/settings/retention``)."""
+
+    list_display = ("owner", "delete_after_days", "keep_pinned", "keep_archived", "updated_at")
+    list_select_related = ("user",)
+    list_filter = (OwnerEmailFilter, "keep_pinned", "keep_archived")
+    ordering = ("-updated_at",)
+    readonly_fields = ("user", "delete_after_days", "keep_pinned", "keep_archived", "updated_at")
+
+    @admin.display(description="owner", ordering="user__email")
+    def owner(self, obj: RetentionPolicy) -> str:
+        return obj.user.email
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 # --- Shared links (docs/api-behaviour.md#shared-links) -------------------------------------------
 @admin.register(SharedLink)
 class SharedLinkAdmin(admin.ModelAdmin):
@@ -607,7 +659,8 @@ class UserActivityAdmin(UserAdmin):
         """Counts by the owner's indexes (one index range each) and links to the lists."""
         if obj.pk is None:
             return "—"
-        conversations = Conversation.objects.filter(user=obj)
+        # What the user can see: expired conversations are gone for them already.
+        conversations = Conversation.objects.for_user(obj)
         last = conversations.order_by("-updated_at").values_list("updated_at", flat=True).first()
         query = "?" + urlencode({"owner": obj.email})
         return format_html(
@@ -616,7 +669,7 @@ class UserActivityAdmin(UserAdmin):
             reverse("admin:convos_app_conversation_changelist") + query,
             conversations.count(),
             reverse("admin:messages_app_message_changelist") + query,
-            Message.objects.filter(user=obj).count(),
+            Message.objects.for_user(obj).count(),
             reverse("admin:tags_app_tag_changelist") + query,
             Tag.objects.filter(user=obj).count(),
             timezone.localtime(last).strftime("%Y-%m-%d %H:%M") if last else "never",

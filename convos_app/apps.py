@@ -8,8 +8,12 @@ class ConvosAppConfig(AppConfig):
 
     def ready(self) -> None:
         # messages_app sits below this app and announces first replies with a signal.
+        from django.conf import settings
+
+        from chatcore.jobs.registry import register_periodic
         from convos_app.search import register_search_feeds
         from convos_app.services.chat_context import context_on_messages_deleted
+        from convos_app.services.retention import purge_expired_periodic
         from convos_app.services.titles import register_title_job_kind, title_on_reply_saved
         from convos_app.services.transfer_jobs import register_job_kinds
         from convos_app.services.usage import connect_usage_receivers
@@ -26,3 +30,5 @@ class ConvosAppConfig(AppConfig):
         # Background job kinds this app runs (docs/api-behaviour.md#jobs).
         register_job_kinds()
         register_title_job_kind()
+        # Expired temporary chats and retention policies (docs/api-behaviour.md#purge).
+        register_periodic("purge_expired", settings.CHATCORE_PURGE_SECONDS, purge_expired_periodic)

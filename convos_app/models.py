@@ -75,13 +75,25 @@ class ConversationQuerySet(OwnedQuerySet):
     convos_app's models but none of its behaviour. Being a queryset method, a caller shapes the
     row first (``Conversation.objects.only("pk").access(...)``, an annotation) and ``access``
     adds the owner scope, the optional row lock and the 404.
+
+    Every owner-scoped read (``for_user``, ``owned``, ``access``) leaves out conversations past
+    their ``expired_at``: expired is gone at once, before any purge runs
+    (docs/api-behaviour.md#temporary-chats). Only the purge and staff pages see them.
     """
 
+    def unexpired(self) -> ConversationQuerySet:
+        """Conversations whose ``expired_at`` has not passed (or that have none)."""
+        return self.filter(Q(expired_at__isnull=True) | Q(expired_at__gt=timezone.now()))
+
+    def for_user(self, user: User) -> ConversationQuerySet:
+        return self.filter(user=user).unexpired()
+
     def owned(self, user: User, conversation_id: str) -> ConversationQuerySet:
-        """The user's conversation with this public id, as a queryset (empty for unusable ids)."""
+        """The user's unexpired conversation with this public id, as a queryset (empty for
+        unusable ids)."""
         if not public_id_is_usable(conversation_id):
             return self.none()
-        return self.filter(user=user, conversation_id=conversation_id)
+        return self.filter(user=user, conversation_id=conversation_id).unexpired()
 
     def access(
         self,
@@ -215,10 +227,41 @@ class Conversation(OwnedModel):
             models.Index(fields=["is_archived", "id"], name="convo_archived"),
             models.Index(fields=["updated_at"], name="convo_updated"),
             models.Index(fields=["created_at"], name="convo_created"),
+            # The purge's scan for what has expired (docs/api-behaviour.md#purge).
+            models.Index(
+                fields=["expired_at"], condition=Q(expired_at__isnull=False), name="convo_expiring"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.conversation_id})"
+
+
+class RetentionPolicy(models.Model):
+    """A user's own retention rule (docs/api-behaviour.md#retention-policies): conversations
+    not updated for ``delete_after_days`` are purged, except pinned ones while ``keep_pinned``
+    and archived ones while ``keep_archived``. No row means no rule of the user's own (the
+    operator's ``CHATCORE_MAX_RETENTION_DAYS`` still applies)."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, related_name="retention_policy"
+    )
+    delete_after_days = models.PositiveIntegerField(null=True, blank=True)
+    keep_pinned = models.BooleanField(default=True)
+    keep_archived = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(delete_after_days__isnull=True)
+                | Q(delete_after_days__gte=1, delete_after_days__lte=3650),
+                name="retention_days_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.delete_after_days or '-'} days"
 
 
 # --- Shared links (docs/api-behaviour.md#shared-links) -----------------------------------------
@@ -239,8 +282,13 @@ def share_scoped_id(share_id: str, original: str) -> str:
 
 class SharedLinkQuerySet(OwnedQuerySet):
     def live(self) -> SharedLinkQuerySet:
-        """Links that still answer: not past ``expires_at`` (a temporary chat's expiry)."""
-        return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+        """Links that still answer: neither past ``expires_at`` (a temporary chat's expiry,
+        copied at publish) nor of a conversation past its own ``expired_at``."""
+        now = timezone.now()
+        return self.filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+            Q(conversation__expired_at__isnull=True) | Q(conversation__expired_at__gt=now),
+        )
 
     def named(self, share_id: str) -> SharedLinkQuerySet:
         """The live link with this id (empty for ids no link can have), as a queryset."""

@@ -47,7 +47,11 @@ class ConversationIndex(indexes.SearchIndex, indexes.Indexable):
         return "updated_at"
 
     def index_queryset(self, using: str | None = None) -> QuerySet[Conversation]:
-        return Conversation.objects.annotate(search_tag_names=_tag_names())
+        # Temporary chats are never indexed (docs/api-behaviour.md#temporary-chats): a row left
+        # out here has its document removed when it is (re)indexed.
+        return Conversation.objects.filter(expired_at__isnull=True).annotate(
+            search_tag_names=_tag_names()
+        )
 
     def prepare_text(self, obj: Conversation) -> str:
         return obj.title or ""

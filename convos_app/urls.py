@@ -17,6 +17,7 @@ from convos_app.views.chats import (
 )
 from convos_app.views.conversations import ConversationCopyViewSet, ConversationViewSet
 from convos_app.views.projects import ProjectViewSet
+from convos_app.views.retention import ConversationTemporaryViewSet, RetentionViewSet
 from convos_app.views.shares import SharedLinkForkViewSet, SharedLinkViewSet
 from convos_app.views.transfer import ConversationExportView, ConversationImportView
 from convos_app.views.transfer_jobs import ConversationExportJobsView, ConversationImportJobView
@@ -87,6 +88,21 @@ urlpatterns = [
         "convos/bulk",
         ConversationBulkViewSet.as_view({"post": "create"}),
         name="conversation-bulk",
+    ),
+    path(
+        "convos/temporary",
+        ConversationTemporaryViewSet.as_view({"post": "update"}),
+        name="conversation-temporary",
+    ),
+    path(
+        "user/settings/retention",
+        RetentionViewSet.as_view({"get": "retrieve", "put": "update"}),
+        name="retention",
+    ),
+    path(
+        "user/settings/retention/preview",
+        RetentionViewSet.as_view({"get": "preview"}),
+        name="retention-preview",
     ),
     path(
         "convos/pin",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from chatcore.errors import MESSAGE_NOT_FOUND, MessageNotFound, NotFound
 from chatcore.models import (
@@ -31,7 +32,20 @@ MEMORY_AGENT_ID_MAX_LENGTH = 255
 
 class MessageQuerySet(OwnedQuerySet):
     """``access`` is the one "the user's message, or 404" (and "lock that message") of every
-    write path; see ``ConversationQuerySet`` for why it is a queryset method."""
+    write path; see ``ConversationQuerySet`` for why it is a queryset method.
+
+    Owner-scoped reads leave out messages of expired conversations: the conversation's
+    ``expired_at`` is the one source of truth (docs/api-behaviour.md#temporary-chats)."""
+
+    def unexpired(self) -> MessageQuerySet:
+        """Messages whose conversation's ``expired_at`` has not passed (or that has none)."""
+        now = timezone.now()
+        return self.filter(
+            Q(conversation__expired_at__isnull=True) | Q(conversation__expired_at__gt=now)
+        )
+
+    def for_user(self, user: User) -> MessageQuerySet:
+        return self.filter(user=user).unexpired()
 
     def owned(
         self, user: User, message_id: str, *, conversation: Conversation | None = None
@@ -42,8 +56,9 @@ class MessageQuerySet(OwnedQuerySet):
             return self.none()
         queryset = self.filter(user=user, message_id=message_id)
         if conversation is not None:
-            queryset = queryset.filter(conversation=conversation)
-        return queryset
+            # The caller resolved the conversation through its access helper already.
+            return queryset.filter(conversation=conversation)
+        return queryset.unexpired()
 
     def access(
         self,

@@ -48,7 +48,10 @@ class MessageIndex(indexes.SearchIndex, indexes.Indexable):
 
     def index_queryset(self, using: str | None = None) -> QuerySet[Message]:
         # One query per batch: the parts' texts come as an array, never one query per message.
-        return Message.objects.annotate(search_part_texts=_part_texts())
+        # Messages of temporary chats are never indexed (docs/api-behaviour.md#temporary-chats).
+        return Message.objects.filter(conversation__expired_at__isnull=True).annotate(
+            search_part_texts=_part_texts()
+        )
 
     def prepare_text(self, obj: Message) -> str:
         texts: Any = getattr(obj, "search_part_texts", None)

@@ -138,7 +138,11 @@ def test_create_accepts_new_message_id_and_temporary_flag(auth_client, user, con
     assert r.status_code == 201, r.json()
     stored = Message.objects.get(user=user, message_id=new_id)
     assert stored.is_temporary
-    assert stored.expired_at - stored.created_at == timedelta(days=30)
+    convo.refresh_from_db()
+    # The first message made the conversation temporary; the message carries its expiry.
+    assert convo.is_temporary
+    assert stored.expired_at == convo.expired_at
+    assert convo.expired_at - convo.updated_at == timedelta(days=30)
 
 
 def test_create_with_an_existing_message_id_answers_409_and_changes_nothing(

@@ -52,7 +52,9 @@ def chat_get_for_posting(*, user: User, chat_id: str) -> Conversation:
         return chat_get(user=user, chat_id=chat_id)
     except ConversationNotFound:
         usable = public_id_is_usable(chat_id)
-        if usable and Conversation.objects.filter(conversation_id=chat_id).exists():
+        if usable and (
+            Conversation.objects.filter(conversation_id=chat_id).exclude(user=user).exists()
+        ):
             raise Forbidden(FORBIDDEN, message=CANNOT_POST_TO_OTHERS_CHAT) from None
         raise
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from chatcore.serializers import PageSizeField, StrictCharField, is_uuid, iso
+from chatcore.serializers import PageSizeField, StrictBooleanField, StrictCharField, is_uuid, iso
 from convos_app.models import TITLE_MAX_LENGTH, Conversation
 from convos_app.selectors.chats import ChatMessagePage, ChatPage
 from convos_app.services.chat_replies import ChatReply
@@ -152,6 +152,8 @@ class ChatCreateInputSerializer(serializers.Serializer):
     modelId = StrictCharField(
         source="model_id", required=False, allow_null=True, max_length=MODEL_ID_MAX_LENGTH
     )
+    # A temporary chat (docs/api-behaviour.md#temporary-chats).
+    isTemporary = StrictBooleanField(source="is_temporary", required=False, default=False)
 
 
 class ChatListQuerySerializer(serializers.Serializer):

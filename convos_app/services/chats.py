@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from chatcore.ai.registry import resolve_model
 from chatcore.bulk import delete_set_based
+from chatcore.expiry import temporary_expiry
 from chatcore.models import User, new_public_id
 from convos_app.models import DEFAULT_TITLE, Conversation
 from convos_app.selectors.chats import chat_get
@@ -21,9 +22,14 @@ from messages_app.models import Message
 
 @transaction.atomic
 def chat_create(
-    *, user: User, title: str | None = None, model_id: str | None = None
+    *,
+    user: User,
+    title: str | None = None,
+    model_id: str | None = None,
+    is_temporary: bool = False,
 ) -> Conversation:
-    """A new, empty chat; ``modelId`` must name a configured model (400 otherwise)."""
+    """A new, empty chat; ``modelId`` must name a configured model (400 otherwise). A
+    temporary one expires (docs/api-behaviour.md#temporary-chats)."""
     spec = resolve_model(model_id).spec if model_id else None
     now = timezone.now()
     return Conversation.objects.create(
@@ -32,6 +38,8 @@ def chat_create(
         title=title or DEFAULT_TITLE,
         model=spec.id if spec else None,
         endpoint=spec.endpoint if spec else None,
+        is_temporary=is_temporary,
+        expired_at=temporary_expiry(now) if is_temporary else None,
         created_at=now,
         updated_at=now,
     )

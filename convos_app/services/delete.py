@@ -67,9 +67,10 @@ def conversation_delete(*, user: User, conversation_id: str) -> ConversationDele
 
 @transaction.atomic
 def conversations_delete_all(*, user: User) -> ConversationDeleteResult:
-    """Delete every conversation of the user; an empty account answers zeros (not an error)."""
+    """Delete every conversation of the user (expired ones too, which no read shows any
+    more); an empty account answers zeros (not an error)."""
     return conversation_rows_delete(
-        conversation_pks=_locked_pks(Conversation.objects.for_user(user))
+        conversation_pks=_locked_pks(Conversation.objects.filter(user=user))
     )
 
 

@@ -127,7 +127,9 @@ def conversations_export_job_start(
 
 
 def export_queryset(user: User, params: Mapping[str, Any]) -> QuerySet[Conversation]:
-    queryset = Conversation.objects.for_user(user)
+    # Temporary chats stay out of export files, so no job file outlives a chat's expiry
+    # (docs/api-behaviour.md#purge).
+    queryset = Conversation.objects.for_user(user).filter(is_temporary=False)
     if params.get("tags"):
         links = TaggedConversation.objects.filter(
             conversation=OuterRef("pk"), tag__name__in=params["tags"]

@@ -299,7 +299,7 @@ def message_list(
     """
     if search:
         return message_search(user=user, query=search, cursor=cursor, page_size=page_size)
-    queryset = Message.objects.filter(user=user)
+    queryset = Message.objects.for_user(user)
     conversation_pk: int | None = None
     if conversation_id:
         conversation = _conversation(user=user, conversation_id=conversation_id)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from chatcore.errors import Conflict, InvalidInput
+from chatcore.errors import Conflict, ConversationNotFound, InvalidInput
+from chatcore.expiry import temporary_expiry
 from chatcore.inserts import insert_with_parent
 from chatcore.models import User, new_public_id
 from chatcore.search.sync import index_instances
@@ -37,8 +38,6 @@ NON_TEXT_CONTENT = "Cannot update non-text content"
 # Content part types whose text a client may edit by index
 # (docs/api-behaviour.md#message-edit).
 EDITABLE_PART_TYPES = ("text", "think")
-# How long a message created with ``isTemporary`` is kept (LibreChat's default retention).
-TEMPORARY_RETENTION = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -86,6 +85,12 @@ _HAD_REPLY = (
     f'WHERE earlier."conversation_id" = "{Conversation._meta.db_table}"."id" '
     f'AND NOT earlier."is_created_by_user")'
 )
+# Whether the conversation held no message before this one: a first message with
+# ``isTemporary`` makes a new or still-empty conversation temporary.
+_WAS_EMPTY = (
+    f'NOT EXISTS (SELECT 1 FROM "{Message._meta.db_table}" earlier '
+    f'WHERE earlier."conversation_id" = "{Conversation._meta.db_table}"."id")'
+)
 
 
 @transaction.atomic
@@ -107,8 +112,14 @@ def message_create(*, user: User, conversation_id: str, message: NewMessage) -> 
     message_id = message.message_id or new_public_id()
     now = timezone.now()
     changes = _conversation_changes(message, now)
+    # A new conversation is created temporary by a first message with ``isTemporary``
+    # (docs/api-behaviour.md#temporary-chats); the upsert never changes an existing one's
+    # expiry (a still-empty one is made temporary below).
+    temporary = (
+        {"is_temporary": True, "expired_at": temporary_expiry(now)} if message.is_temporary else {}
+    )
     conversation = Conversation(
-        user=user, conversation_id=conversation_id, created_at=now, **changes
+        user=user, conversation_id=conversation_id, created_at=now, **changes, **temporary
     )
     parts = message.content or []
     token_count = message.token_count
@@ -131,8 +142,9 @@ def message_create(*, user: User, conversation_id: str, message: NewMessage) -> 
         error=message.error,
         finish_reason=message.finish_reason,
         thread_id=message.thread_id,
-        is_temporary=message.is_temporary,
-        expired_at=now + TEMPORARY_RETENTION if message.is_temporary else None,
+        # A message is temporary exactly when its conversation is, with the same expiry.
+        is_temporary=conversation.is_temporary,
+        expired_at=conversation.expired_at,
         attachments=message.attachments,
         files=message.files,
         metadata=message.metadata,
@@ -141,20 +153,44 @@ def message_create(*, user: User, conversation_id: str, message: NewMessage) -> 
     )
     # The conversation is created when missing or updated (its row lock serialises concurrent
     # posts, as get_or_create + update did), and the message inserted, in one statement.
-    (title, had_reply, conversation_created), message_pk = insert_with_parent(
+    returned, message_pk = insert_with_parent(
         conversation,
         row,
         parent_conflict=("user_id", "conversation_id"),
         parent_update=tuple(changes),
-        parent_returning=('"title"', _HAD_REPLY if not row.is_created_by_user else "NULL"),
+        parent_returning=(
+            '"title"',
+            _HAD_REPLY if not row.is_created_by_user else "NULL",
+            '"expired_at"',
+            _WAS_EMPTY if message.is_temporary else "NULL",
+        ),
         child_conflict=("user_id", "message_id"),
         child_link="conversation_id",
     )
+    title, had_reply, expired_at, was_empty, conversation_created = returned
+    if expired_at is not None and expired_at <= now:
+        # Expired is gone, for writes too (until the purge deletes it): the transaction rolls
+        # back, upsert and insert included (docs/api-behaviour.md#temporary-chats).
+        raise ConversationNotFound()
     if message_pk is None:
         # This user already has the id (or a concurrent POST with it won): the transaction
         # rolls back, so the conversation's upsert is undone too.
         raise Conflict(MESSAGE_EXISTS)
     conversation.title = title
+    if message.is_temporary and not conversation_created and expired_at is None:
+        # An existing conversation: a still-empty one becomes temporary with this first
+        # message; one that already has messages stays as it is, and so does this message
+        # (the row was built as if the conversation were new).
+        if was_empty:
+            expired_at = temporary_expiry(now)
+            Conversation.objects.filter(pk=conversation.pk).update(
+                is_temporary=True, expired_at=expired_at
+            )
+        Message.objects.filter(pk=message_pk).update(
+            is_temporary=expired_at is not None, expired_at=expired_at
+        )
+        row.is_temporary, row.expired_at = expired_at is not None, expired_at
+        conversation.is_temporary, conversation.expired_at = expired_at is not None, expired_at
     part_rows = content_part_rows(user=user, message=row, parts=parts)
     if part_rows:
         ContentPart.objects.bulk_create(part_rows)
@@ -165,7 +201,10 @@ def message_create(*, user: User, conversation_id: str, message: NewMessage) -> 
     if conversation_created:
         conversation.search_tag_names = []
         documents.insert(0, conversation)
-    index_instances(documents)
+    if (
+        expired_at is None
+    ):  # temporary chats are not indexed (docs/api-behaviour.md#temporary-chats)
+        index_instances(documents)
     if not row.is_created_by_user and title == DEFAULT_TITLE and not had_reply:
         # The layer above titles "New Chat" after this transaction commits; a titling failure
         # never fails this write.

@@ -43,7 +43,7 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"No user with email {email}")
         ids = options["conversation"] or None
-        messages = Message.objects.filter(user=user)
+        messages = Message.objects.for_user(user)  # expired ones are not exported
         if ids:
             messages = messages.filter(conversation__conversation_id__in=ids)
         total_messages = messages.count()
