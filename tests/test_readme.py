@@ -84,9 +84,9 @@ def readme_blocks(text: str) -> list[Block]:
     return blocks
 
 
-def error_bodies(output: str) -> list[object]:
-    """Every JSON object printed in ``output`` (curl prints bodies back to back, SSE prefixes
-    them with ``data:``) whose ``error`` is a message, i.e. the API's error shape."""
+def json_values(output: str) -> list[object]:
+    """Every JSON object or array printed in ``output`` (curl prints bodies back to back, SSE
+    prefixes them with ``data:``)."""
     decoder = json.JSONDecoder()
     found = []
     position = 0
@@ -96,10 +96,19 @@ def error_bodies(output: str) -> list[object]:
         except json.JSONDecodeError:
             position += 1
             continue
-        if isinstance(value, dict) and isinstance(value.get("error"), str):
-            found.append(value)
+        found.append(value)
         position = end
     return found
+
+
+def error_bodies(output: str) -> list[object]:
+    """The printed JSON objects whose ``error`` is a message, i.e. the API's error shape (a
+    message's own ``"error": false`` is not one)."""
+    return [
+        value
+        for value in json_values(output)
+        if isinstance(value, dict) and isinstance(value.get("error"), str)
+    ]
 
 
 def _next_json_start(text: str, start: int) -> int:
@@ -200,6 +209,8 @@ def test_readme_examples_run_as_written(live_server, settings, tmp_path):
         )
         errors = error_bodies(printed)
         assert not errors, f"README.md:{block.line} printed error bodies: {errors}"
+        if "curl " in block.code:
+            assert json_values(printed), f"README.md:{block.line} printed no JSON: {printed}"
     assert code == 0, stderr[-3000:]
 
 
