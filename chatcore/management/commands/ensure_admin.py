@@ -26,7 +26,7 @@ class Command(BaseCommand):
         password = os.environ.get("CHATCORE_ADMIN_PASSWORD", "")
         if email:
             if User.objects.filter(email=email).exists():
-                self.stdout.write(f"Admin account {email} exists.")
+                self.stdout.write(f"Admin account {email} exists.{reset_hint(email)}")
                 return
             if not password:
                 password = secrets.token_urlsafe(12)
@@ -34,8 +34,9 @@ class Command(BaseCommand):
             User.objects.create_superuser(email=email, password=password, name="Administrator")
             self.stdout.write(self.style.SUCCESS(f"Created admin account {email}."))
             return
-        if User.objects.filter(is_superuser=True).exists():
-            self.stdout.write("An admin account exists.")
+        existing = User.objects.filter(is_superuser=True).order_by("pk").first()
+        if existing is not None:
+            self.stdout.write(f"An admin account exists.{reset_hint(existing.email)}")
             return
         password = secrets.token_urlsafe(12)
         User.objects.create_superuser(
@@ -50,3 +51,8 @@ class Command(BaseCommand):
                 "This password is shown once; change it in the admin."
             )
         )
+
+
+def reset_hint(email: str) -> str:
+    """The password is printed only once, so say how to set a new one (README "Quick start")."""
+    return f" To set a new password: .venv/bin/python manage.py changepassword {email}"

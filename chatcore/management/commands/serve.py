@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -39,6 +40,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: object) -> None:
+        if port_in_use(str(options["host"]), int(options["port"])):
+            # One clear line instead of gunicorn's retries (README "Quick start").
+            self.stderr.write(
+                f"port {options['port']} is already in use — is chatcore already running? "
+                f"set PORT=… to serve on another port (make run PORT={int(options['port']) + 1})"
+            )
+            raise SystemExit(1)
         call_command("migrate", interactive=False, verbosity=1)
         call_command("createcachetable", verbosity=0)
         call_command("ensure_admin")
@@ -91,3 +99,21 @@ def wait_for_first_exit(children: list[subprocess.Popen[bytes]]) -> int:
             if code is not None:
                 return code
         time.sleep(0.2)
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether something already listens on ``host:port``: a trial bind with the option
+    gunicorn itself sets (``SO_REUSEADDR``), so only a listening socket makes it fail."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror:
+        return False  # gunicorn reports a bad host itself
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError:
+            return True
+    return False
