@@ -250,3 +250,16 @@ def test_post_into_another_users_conversation_id_never_touches_their_conversatio
     assert (convo.updated_at, convo.endpoint, convo.model) == before
     assert Message.objects.filter(conversation=convo).count() == 1
     assert Message.objects.get(user=other_user).conversation.user_id == other_user.pk
+
+
+def test_a_message_without_text_or_content_is_refused_and_writes_nothing(auth_client, user):
+    conversation_id = "7d5c8a52-4a1f-4b55-9a3e-6f2b1c0d9e11"
+    r = auth_client.post(f"/api/messages/{conversation_id}", {}, format="json")
+    assert r.status_code == 400
+    assert r.json()["error"] == "text or content is required"
+    assert not Message.objects.filter(user=user).exists()
+    assert not Conversation.objects.filter(user=user).exists()
+    placeholder = auth_client.post(
+        f"/api/messages/{conversation_id}", {"text": "", "isCreatedByUser": False}, format="json"
+    )
+    assert placeholder.status_code == 201, placeholder.json()

@@ -140,8 +140,9 @@ def message_records(
         return [
             MessageRecord(
                 *row[:20],
-                content=row[24],
+                content=row[25],
                 feedback=None if row[20] is None else FeedbackRecord(*row[20:24]),
+                cost=row[24],
             )
             for row in rows
         ]

@@ -219,6 +219,9 @@ def _check_content(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return parts
 
 
+TEXT_OR_CONTENT_REQUIRED = "text or content is required"
+
+
 class MessageCreateInputSerializer(serializers.Serializer):
     """Body of ``POST /api/messages/{conversationId}`` (a ``TMessage``)."""
 
@@ -268,6 +271,10 @@ class MessageCreateInputSerializer(serializers.Serializer):
         given = attrs.pop("conversation_id", None)
         if given is not None and expected is not None and given != expected:
             raise InvalidInput(CONVERSATION_ID_MISMATCH)
+        # A message says something: ``text`` or ``content`` must be sent (an empty ``text`` is
+        # a placeholder a streaming client fills in later; docs/api-behaviour.md#message-create).
+        if attrs.get("text") is None and attrs.get("content") is None:
+            raise serializers.ValidationError({"text": [TEXT_OR_CONTENT_REQUIRED]})
         return attrs
 
 
