@@ -52,10 +52,11 @@ class ApiAutoSchema(AutoSchema):
 
 
 class BearerTokenScheme(SimpleJWTScheme):
-    """The schema's ``jwtAuth`` for chatcore's JWTAuthentication (simplejwt's, with named
+    """The schema's ``bearerAuth`` for chatcore's JWTAuthentication (simplejwt's, with named
     401 codes: docs/api-behaviour.md#token-errors)."""
 
     target_class = "chatcore.auth.token_errors.JWTAuthentication"
+    name = "bearerAuth"
 
 
 class ErrorSerializer(serializers.Serializer):

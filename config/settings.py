@@ -324,7 +324,9 @@ SPECTACULAR_SETTINGS = {
         "chatcore.schema.state_text_rules",  # no NUL in any free-text string
     ],
     "APPEND_COMPONENTS": {
-        "securitySchemes": {"jwtAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+        "securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        }
     },
 }
 

@@ -34,3 +34,13 @@ def test_schema_and_swagger_ui_are_served_without_a_cdn(client):
     html = docs.content.decode()
     assert "swagger-ui" in html
     assert "cdn." not in html and "unpkg" not in html and "jsdelivr" not in html
+
+
+def test_bearer_auth_is_the_first_scheme_swagger_offers(tmp_path):
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(target), stderr=StringIO())
+    schema = yaml.safe_load(target.read_text())
+    schemes = schema["components"]["securitySchemes"]
+    assert next(iter(schemes)) == "bearerAuth"
+    assert schemes["bearerAuth"] == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    assert schema["paths"]["/api/convos"]["get"]["security"][0] == {"bearerAuth": []}
