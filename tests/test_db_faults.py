@@ -100,8 +100,20 @@ def served(tmp_path_factory):
             raise RuntimeError((data / "serve.log").read_text()[-3000:])
         time.sleep(0.5)
     yield api, process, data / "postgres"
+    # serve's children (gunicorn and the jobs worker) go too: a SIGKILL of serve alone would
+    # leave them running after the test.
+    children = (
+        psutil.Process(process.pid).children(recursive=True) if process.poll() is None else []
+    )
     if process.poll() is None:
-        process.kill()
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    for child in children:
+        if child.is_running():
+            child.kill()
     log.close()
 
 
