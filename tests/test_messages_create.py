@@ -263,3 +263,15 @@ def test_a_message_without_text_or_content_is_refused_and_writes_nothing(auth_cl
         f"/api/messages/{conversation_id}", {"text": "", "isCreatedByUser": False}, format="json"
     )
     assert placeholder.status_code == 201, placeholder.json()
+
+
+def test_a_message_that_is_its_own_parent_is_a_400(auth_client, user):
+    same = "0b0c6f0e-3b7e-4d2a-9a55-2f3c1d4e5f60"
+    r = auth_client.post(
+        "/api/messages/7d5c8a52-4a1f-4b55-9a3e-6f2b1c0d9e12",
+        {"messageId": same, "parentMessageId": same, "text": "loop"},
+        format="json",
+    )
+    assert r.status_code == 400
+    assert r.json()["fields"] == {"parentMessageId": ["A message cannot be its own parent."]}
+    assert not Message.objects.filter(user=user).exists()

@@ -267,6 +267,10 @@ class MessageCreateInputSerializer(serializers.Serializer):
             attrs["message_id"] = new_id
         if attrs.get("message_id") == NO_PARENT:
             raise serializers.ValidationError({"messageId": ["Must not be the root placeholder."]})
+        if attrs.get("message_id") and attrs.get("message_id") == attrs.get("parent_message_id"):
+            raise serializers.ValidationError(
+                {"parentMessageId": ["A message cannot be its own parent."]}
+            )
         expected = self.context.get("conversation_id")
         given = attrs.pop("conversation_id", None)
         if given is not None and expected is not None and given != expected:
