@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,12 +12,12 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 
 from chatcore.errors import InvalidInput
 from convos_app.models import Conversation
 from convos_app.services.imports import conversations_import, detection
 from messages_app.models import Message
+from tests.jobs_support import child_database_env
 
 ROOT = Path(__file__).resolve().parent.parent
 URL = "/api/convos/import"
@@ -107,11 +106,9 @@ def test_deep_and_huge_files_are_400_within_a_fixed_memory_budget(tmp_path):
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
         paths.append(str(tmp_path / name))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "CHATCORE_DB_NAME": connection.settings_dict["NAME"],
-    }
+    # The test database, whichever server runs it (embedded, or DATABASE_URL in
+    # make test-external).
+    env = child_database_env(DJANGO_SETTINGS_MODULE="config.settings")
     output = subprocess.run(
         [sys.executable, "-c", PROBE, *paths],
         cwd=ROOT,
