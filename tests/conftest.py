@@ -29,6 +29,14 @@ def _fresh_cache(request):
 
 
 @pytest.fixture
+def auth_from_database(settings):
+    """Query-count tests count the user lookup of authentication: keep it in the database even
+    when the cache is shared (Redis in ``make test-external``), where it is cached
+    (chatcore/auth/authentication.py)."""
+    settings.AUTH_USER_CACHE = "off"
+
+
+@pytest.fixture
 def user(db):
     return UserFactory(email="alice@example.com", name="Alice")
 

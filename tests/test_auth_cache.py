@@ -35,7 +35,13 @@ def shared_cache(settings):
 
 def test_auto_mode_keeps_no_rows_in_the_database_or_a_per_process_cache(settings):
     assert settings.AUTH_USER_CACHE == "auto"
-    assert auth_user_cache() is None  # the suite's DatabaseCache
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "chatcore_cache",
+        }
+    }
+    assert auth_user_cache() is None
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     }

@@ -141,7 +141,9 @@ def test_list_cursor_of_another_ordering_is_refused(auth_client, user):
     assert r.status_code == 400 and r.json() == {"error": "Invalid cursor"}
 
 
-def test_list_query_count_is_the_same_on_page_one_and_a_deep_page(auth_client, user):
+def test_list_query_count_is_the_same_on_page_one_and_a_deep_page(
+    auth_from_database, auth_client, user
+):
     _convos(user, 12)
     for i, convo in enumerate(Conversation.objects.filter(user=user)):
         TaggedConversation.objects.create(
@@ -174,7 +176,7 @@ def test_list_pages_is_counted_on_page_one_and_carried_by_the_cursor(auth_client
 
 
 def test_list_single_page_counts_its_rows_without_a_count_query(
-    auth_client, user, django_assert_num_queries
+    auth_from_database, auth_client, user, django_assert_num_queries
 ):
     _convos(user, 3)
     with django_assert_num_queries(2):  # auth user lookup + the page SELECT

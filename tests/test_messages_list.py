@@ -360,7 +360,7 @@ def test_cursor_of_one_conversation_is_refused_by_another(auth_client, user, con
 
 
 def test_list_first_and_deep_pages_run_the_same_queries(
-    auth_client, convo, django_assert_num_queries
+    auth_from_database, auth_client, convo, django_assert_num_queries
 ):
     for message in timed_messages(convo, 12):
         ContentPartFactory(message=message, index=0)

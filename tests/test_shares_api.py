@@ -540,7 +540,9 @@ def test_list_refuses_bad_queries_with_400(auth_client):
         assert r.json()["error"] == error
 
 
-def test_list_costs_a_fixed_number_of_queries(user, auth_client, django_assert_num_queries):
+def test_list_costs_a_fixed_number_of_queries(
+    auth_from_database, user, auth_client, django_assert_num_queries
+):
     for _ in range(5):
         convo = ConversationFactory(user=user)
         MessageFactory(conversation=convo)
@@ -551,7 +553,9 @@ def test_list_costs_a_fixed_number_of_queries(user, auth_client, django_assert_n
     assert len(r.json()["links"]) == 3
 
 
-def test_read_costs_two_queries_however_many_messages(user, auth_client, django_assert_num_queries):
+def test_read_costs_two_queries_however_many_messages(
+    auth_from_database, user, auth_client, django_assert_num_queries
+):
     convo = ConversationFactory(user=user)
     for _ in range(30):
         MessageFactory(conversation=convo)
