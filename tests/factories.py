@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from chatcore.models import NO_PARENT, User, new_public_id
 from convos_app.models import Conversation
+from convos_app.services.usage import usage_record
 from messages_app.models import ContentPart, Feedback, Memory, Message
 from tags_app.models import Tag, TaggedConversation
 
@@ -128,3 +129,31 @@ class MemoryFactory(factory.django.DjangoModelFactory):
     key = factory.Sequence(lambda n: f"fact_{n}")
     value = factory.Sequence(lambda n: f"Remembered fact number {n}")
     token_count = 5
+
+
+def priced_reply(*, user, spec, at, input_tokens: int, output_tokens: int, rating=None):
+    """A chat with one question and one answer of ``spec`` at ``at``, its ledger row for the
+    reply and, with ``rating``, feedback on the answer: the seed of the usage analytics tests."""
+    chat = ConversationFactory(user=user)
+    question = MessageFactory(conversation=chat, created_at=at, model=spec.id)
+    answer = MessageFactory(
+        conversation=chat,
+        created_at=at,
+        is_created_by_user=False,
+        parent_message_id=question.message_id,
+        model=spec.id,
+    )
+    usage_record(
+        user=user,
+        conversation=chat,
+        message=answer,
+        kind="reply",
+        spec=spec,
+        source="provider",
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        at=at,
+    )
+    if rating is not None:
+        Feedback.objects.create(user=user, message=answer, rating=rating)
+    return answer

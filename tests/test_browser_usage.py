@@ -14,9 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from chatcore.ai.base import ModelSpec
-from convos_app.services.usage import usage_record
-from messages_app.models import Feedback
-from tests.factories import ConversationFactory, MessageFactory, UserFactory
+from tests.factories import UserFactory, priced_reply
 from tests.test_browser_admin import PASSWORD, _chromium_or_fail
 
 SPECS = [
@@ -32,28 +30,13 @@ def seed() -> None:
     for n in range(60):
         user, spec = users[n % 3], SPECS[n % len(SPECS)]
         at = noon - timedelta(days=n % 14, minutes=n)
-        chat = ConversationFactory(user=user)
-        question = MessageFactory(conversation=chat, created_at=at, model=spec.id)
-        answer = MessageFactory(
-            conversation=chat,
-            created_at=at,
-            is_created_by_user=False,
-            parent_message_id=question.message_id,
-            model=spec.id,
-        )
-        usage_record(
+        priced_reply(
             user=user,
-            conversation=chat,
-            message=answer,
-            kind="reply",
             spec=spec,
-            source="provider",
+            at=at,
             input_tokens=1000 + 37 * n,
             output_tokens=200 + 11 * n,
-            at=at,
-        )
-        Feedback.objects.create(
-            user=user, message=answer, rating="thumbsDown" if n % 4 == 0 else "thumbsUp"
+            rating="thumbsDown" if n % 4 == 0 else "thumbsUp",
         )
 
 

@@ -18,8 +18,7 @@ from chatcore.ai.base import ModelSpec
 from convos_app.models import UsageRecord
 from convos_app.selectors.usage import usage_analytics
 from convos_app.services.usage import usage_record
-from messages_app.models import Feedback
-from tests.factories import ConversationFactory, MessageFactory, UserFactory
+from tests.factories import UserFactory, priced_reply
 
 pytestmark = pytest.mark.django_db
 
@@ -42,30 +41,14 @@ def seeded():
         user = rng.choice(users)
         spec = rng.choice(SPECS)
         at = start + timedelta(minutes=rng.randrange(0, 16 * 24 * 60))
-        chat = ConversationFactory(user=user)
-        question = MessageFactory(conversation=chat, created_at=at, model=spec.id)
-        answer = MessageFactory(
-            conversation=chat,
-            created_at=at,
-            is_created_by_user=False,
-            parent_message_id=question.message_id,
-            model=spec.id,
-        )
-        usage_record(
+        priced_reply(
             user=user,
-            conversation=chat,
-            message=answer,
-            kind="reply",
             spec=spec,
-            source="provider",
+            at=at,
             input_tokens=rng.randrange(1, 5000),
             output_tokens=rng.randrange(0, 2000),
-            at=at,
+            rating=("thumbsUp" if n % 5 else "thumbsDown") if n % 3 else None,
         )
-        if n % 3:
-            Feedback.objects.create(
-                user=user, message=answer, rating="thumbsUp" if n % 5 else "thumbsDown"
-            )
     return users
 
 
