@@ -42,6 +42,7 @@ TOO_MANY_FIELDS = "Too many form fields in the request"
 TOO_MANY_FILES = "Too many files in the request"
 FORBIDDEN = "Forbidden"
 CSRF_FAILED = "CSRF verification failed"
+UNSUPPORTED_MEDIA_TYPE = "Unsupported media type"
 # PostgreSQL text columns refuse both (chatcore.validators checks for them).
 NUL_NOT_ALLOWED = "Text must not contain NUL characters"
 SURROGATE_NOT_ALLOWED = "Text must not contain unpaired surrogate characters"
@@ -271,6 +272,9 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
     elif isinstance(exc, RecursionError):
         set_rollback()
         return Response(error_body("JSON nesting is too deep"), status=400)
+    elif isinstance(exc, drf_exceptions.UnsupportedMediaType):
+        set_rollback()
+        return Response(unsupported_media_body(context), status=415)
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -297,6 +301,16 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
         failure = invalid_input(detail) if detail is not None else InvalidInput(str(exc))
         response.data = error_body(failure.error, message=failure.message, fields=failure.fields)
     return response
+
+
+def unsupported_media_body(context: Mapping[str, Any]) -> dict[str, Any]:
+    """The one 415 body: the same ``error`` everywhere, and a ``message`` naming what this
+    endpoint parses (JSON on every route, multipart on import:
+    docs/api-behaviour.md#input-limits)."""
+    request = context.get("request")
+    accepted = [parser.media_type for parser in getattr(request, "parsers", None) or ()]
+    wanted = " or ".join(accepted) or "application/json"
+    return error_body(UNSUPPORTED_MEDIA_TYPE, message=f"Send the body as {wanted}")
 
 
 def form_limit_sentence(exc: TooManyFieldsSent | TooManyFilesSent) -> str:

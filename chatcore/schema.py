@@ -20,15 +20,6 @@ class ApiAutoSchema(AutoSchema):
             return super()._is_list_view()
         return is_list_serializer(serializer)
 
-    def map_parsers(self) -> list:
-        """The request media types a client should send: JSON wherever the view parses JSON.
-        DRF's form parsers stay on for browsers, but a form cannot carry the nested values
-        (``arg``), nulls and booleans those bodies have, so the schema does not offer them;
-        views that parse only forms (import: multipart) keep theirs."""
-        media_types = super().map_parsers()
-        json_types = [media for media in media_types if media == "application/json"]
-        return json_types or media_types
-
     def _get_response_bodies(self, direction: str = "response") -> dict:
         """Every operation also documents the failures any request can meet before its view
         decides anything (docs/api-behaviour.md#status-codes): a malformed query or body (400),

@@ -216,11 +216,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["chatcore.renderers.OrjsonRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "chatcore.parsers.SafeJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # One rule on /api/: JSON bodies only; import alone parses multipart (its view says so).
+    "DEFAULT_PARSER_CLASSES": ["chatcore.parsers.SafeJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "chatcore.schema.ApiAutoSchema",  # lists are page objects
     "EXCEPTION_HANDLER": "chatcore.errors.exception_handler",
     "DEFAULT_METADATA_CLASS": "chatcore.metadata.ApiMetadata",  # OPTIONS without serializers

@@ -8,7 +8,6 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from chatcore.parsers import SafeJSONParser
 from chatcore.schema import DELETED, ERROR
 from chatcore.serializers import validated
 from chatcore.viewsets import ApiViewSet
@@ -115,8 +114,6 @@ class ConversationMessagesView(MessageIdRouteMixin, ApiViewSet):
     answers GET for a message id, and PUT/DELETE.
     """
 
-    parser_classes = [SafeJSONParser]
-
     @extend_schema(
         operation_id="messages_conversation_list",
         description="A conversation id: its messages. Else one of the user's message ids: "
@@ -154,8 +151,6 @@ class ConversationMessagesView(MessageIdRouteMixin, ApiViewSet):
 class MessageDetailView(ApiViewSet):
     """``/api/messages/{conversationId}/{messageId}``: read, edit, delete one message."""
 
-    parser_classes = [SafeJSONParser]
-
     @extend_schema(
         operation_id="messages_retrieve",
         responses={200: MessageSerializer, 404: ERROR},
@@ -189,8 +184,6 @@ class MessageDetailView(ApiViewSet):
 class MessageFeedbackView(ApiViewSet):
     """``PUT /api/messages/{conversationId}/{messageId}/feedback``."""
 
-    parser_classes = [SafeJSONParser]
-
     @extend_schema(
         operation_id="messages_feedback_update",
         request=MessageFeedbackInputSerializer,
@@ -210,8 +203,6 @@ class MessageFeedbackView(ApiViewSet):
 class MessageBranchView(ApiViewSet):
     """``POST /api/messages/branch``: one agent's parts of a parallel reply as a sibling."""
 
-    parser_classes = [SafeJSONParser]
-
     @extend_schema(
         operation_id="messages_branch",
         request=MessageBranchInputSerializer,
@@ -225,8 +216,6 @@ class MessageBranchView(ApiViewSet):
 
 class MessageArtifactView(ApiViewSet):
     """``POST /api/messages/artifact/{messageId}``: edit code inside an artifact block."""
-
-    parser_classes = [SafeJSONParser]
 
     @extend_schema(
         operation_id="messages_artifact_update",

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from django.core.cache import cache
 from django.test import Client, RequestFactory
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from chatcore.errors import json_csrf_failure
@@ -96,26 +98,39 @@ def test_float_overflow_in_message_body_is_400(auth_client, user, member, existi
 
 
 # --- form and multipart limits -----------------------------------------------------------------
-def test_too_many_urlencoded_fields_is_400_on_anonymous_login():
-    body = "&".join(f"f{i}=1" for i in range(1001))
-    response = csrf_client().post(
-        "/api/auth/login", data=body, content_type="application/x-www-form-urlencoded"
-    )
-    assert_json_error(response, 400, "Too many form fields in the request")
+def _many_fields() -> tuple[str, str]:
+    return "&".join(f"f{i}=1" for i in range(1001)), "application/x-www-form-urlencoded"
+
+
+def _many_files() -> dict:
+    return {f"f{i}": io.BytesIO(b"x") for i in range(101)}
 
 
 @pytest.mark.parametrize("path", ["/api/auth/login", "/api/auth/register"])
-def test_too_many_multipart_files_is_400_anonymously(path):
-    files = {f"f{i}": io.BytesIO(b"x") for i in range(101)}
-    assert_json_error(csrf_client().post(path, data=files), 400, "Too many files in the request")
+def test_form_bodies_over_the_limits_are_415_anonymously(path):
+    """Form bodies are never parsed outside import, so Django's field and file limits cannot
+    turn them into a 500: they answer the one 415 body."""
+    body, content_type = _many_fields()
+    fields = csrf_client().post(path, data=body, content_type=content_type)
+    assert_json_error(fields, 415, "Unsupported media type")
+    files = csrf_client().post(path, data=_many_files())
+    assert_json_error(files, 415, "Unsupported media type")
 
 
 @pytest.mark.parametrize("path", ["/api/tags", "/api/convos/update"])
-def test_too_many_multipart_files_is_400_when_signed_in(user, path):
-    files = {f"f{i}": io.BytesIO(b"x") for i in range(101)}
-    response = csrf_client(user).post(path, data=files)
-    assert_json_error(response, 400, "Too many files in the request")
+def test_form_bodies_over_the_limits_are_415_when_signed_in(user, path):
+    body, content_type = _many_fields()
+    fields = csrf_client(user).post(path, data=body, content_type=content_type)
+    assert_json_error(fields, 415, "Unsupported media type")
+    assert_json_error(csrf_client(user).post(path, data=_many_files()), 415)
     assert not Tag.objects.exists()
+
+
+def test_too_many_urlencoded_fields_on_import_is_415(auth_client):
+    body, content_type = _many_fields()
+    response = auth_client.post("/api/convos/import", data=body, content_type=content_type)
+    assert_json_error(response, 415, "Unsupported media type")
+    assert response.json()["message"] == "Send the body as multipart/form-data"
 
 
 def test_import_with_200_file_parts_is_400(auth_client):
@@ -189,3 +204,37 @@ def test_a_method_no_action_maps_is_json_405_on_every_route(
         assert not signed_in
         return
     assert_json_error(response, 405, "Method not allowed")
+
+
+# --- one content-type rule ----------------------------------------------------------------------
+def _operations_with_bodies() -> list[tuple[str, str, str]]:
+    """(method, path template, media type) of every operation whose schema takes a body."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    found = []
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if "requestBody" in operation:
+                media = next(iter(operation["requestBody"]["content"]))
+                found.append((method, path, media))
+    return sorted(found)
+
+
+def test_every_operation_with_a_body_answers_a_form_with_the_one_415(auth_client):
+    """JSON everywhere on /api/, multipart only for import: a form body gets the same 415 on
+    every route the schema gives a body, naming the type that route parses."""
+    operations = _operations_with_bodies()
+    assert len(operations) > 30
+    answered = {}
+    for method, template, media in operations:
+        path = re.sub(r"\{[^}]+\}", "some-id", template)
+        response = getattr(auth_client, method)(
+            path, data="a=1", content_type="application/x-www-form-urlencoded"
+        )
+        answered[(method, template)] = (response.status_code, response.json(), media)
+    expected = {
+        key: (415, {"error": "Unsupported media type", "message": f"Send the body as {media}"})
+        for key, (_, _, media) in answered.items()
+    }
+    assert {key: value[:2] for key, value in answered.items()} == expected
+    media_types = {media for _, _, media in operations}
+    assert media_types == {"application/json", "multipart/form-data"}

@@ -9,7 +9,6 @@ from rest_framework import renderers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from chatcore.parsers import SafeJSONParser
 from chatcore.schema import DELETED, ERROR, SSE_EVENT
 from chatcore.serializers import validated
 from chatcore.viewsets import ApiViewSet
@@ -49,8 +48,6 @@ class EventStreamRenderer(renderers.BaseRenderer):
 class ChatsView(ApiViewSet):
     """``/api/chats``: create a chat, list the user's chats (newest first)."""
 
-    parser_classes = [SafeJSONParser]
-
     @extend_schema(
         operation_id="chats_create",
         request=ChatCreateInputSerializer,
@@ -88,8 +85,6 @@ class ChatDetailView(ApiViewSet):
 
 class ChatMessagesView(ApiViewSet):
     """``/api/chats/{id}/messages``: list, clear, or post a message and get the reply."""
-
-    parser_classes = [SafeJSONParser]
 
     @extend_schema(
         operation_id="chats_messages_list",
@@ -132,7 +127,6 @@ SSE_ERROR = OpenApiResponse(
 class ChatMessageStreamView(ApiViewSet):
     """``POST /api/chats/{id}/messages/stream``: the reply as Server-Sent Events."""
 
-    parser_classes = [SafeJSONParser]
     renderer_classes = [renderers.JSONRenderer, EventStreamRenderer]
 
     @extend_schema(

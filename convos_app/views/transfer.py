@@ -19,7 +19,7 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -75,7 +75,7 @@ class ConversationImportView(ApiViewSet):
     larger than ``CHATCORE_IMPORT_SYNC_MAX_BYTES`` becomes a job instead (202 with
     ``Location``: docs/api-behaviour.md#import-jobs)."""
 
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
     throttle_classes = [ConversationImportIPThrottle, ConversationImportUserThrottle]
 
     def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
