@@ -108,18 +108,27 @@ def _encode_value(value: Any) -> list[Any]:
     return ["int" if isinstance(value, int) else "str", value]
 
 
-def _decode_value(tagged: Any) -> Value:
+def _decode_value(tagged: Any) -> datetime | int | str:
     kind, raw = tagged
     if kind == "dt":
         parsed = datetime.fromisoformat(raw)
         if parsed.tzinfo is None:
             raise ValueError("naive datetime in cursor")
-        return Value(parsed, output_field=DateTimeField())
+        return parsed
     if kind == "int" and isinstance(raw, int) and not isinstance(raw, bool):
-        return Value(raw, output_field=IntegerField())
+        return raw
     if kind == "str" and isinstance(raw, str):
-        return Value(raw, output_field=CharField())
+        return raw
     raise ValueError("bad cursor value")
+
+
+def _as_value(value: datetime | int | str) -> Value:
+    """A decoded keyset value as an ORM ``Value`` typed like the column it is compared with."""
+    if isinstance(value, datetime):
+        return Value(value, output_field=DateTimeField())
+    if isinstance(value, int):
+        return Value(value, output_field=IntegerField())
+    return Value(value, output_field=CharField())
 
 
 def sign_cursor(*, scope: str, payload: dict[str, Any]) -> str:
@@ -158,7 +167,7 @@ def encode_cursor(
 
 def decode_cursor(
     cursor: str, *, scope: str, field: str, descending: bool
-) -> tuple[Value, int, dict[str, Any]]:
+) -> tuple[datetime | int | str, int, dict[str, Any]]:
     """The (sort value, id, extra) a cursor points after; ``InvalidCursor`` (400) if it is not
     ours or was minted for another ordering."""
     payload = open_cursor(cursor, scope=scope)
@@ -176,6 +185,53 @@ def decode_cursor(
         raise InvalidCursor() from exc
 
 
+# ``fetch(after, limit)``: at most ``limit`` rows in keyset order, each a dict (or model) with
+# ``pk`` and the sort field, starting after the ``(sort value, pk)`` position (``None``: first).
+KeysetFetch = Callable[[tuple[Any, int] | None, int], list[Any]]
+
+
+def keyset_page(
+    fetch: KeysetFetch,
+    *,
+    scope: str,
+    sort_field: str,
+    descending: bool,
+    cursor: str | None,
+    page_size: int,
+    null_as: Any = None,
+    next_extra: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> KeysetPage[Any]:
+    """One keyset page from ``fetch`` and the cursor of the next: the cursor side of every
+    keyset list, whether its rows come from a queryset (``paginate_keyset``) or from SQL.
+
+    ``scope`` names the list (e.g. ``"convos"``) so a cursor from one list is refused by
+    another; ``null_as`` is what a NULL sort value sorts as (the cursor carries it);
+    ``next_extra`` maps the incoming cursor's payload slot to the next cursor's (a page
+    counter, say); the incoming one is returned as ``KeysetPage.extra``.
+    """
+    after: tuple[Any, int] | None = None
+    extra: dict[str, Any] = {}
+    if cursor:
+        value, pk, extra = decode_cursor(
+            cursor, scope=scope, field=sort_field, descending=descending
+        )
+        after = (value, pk)
+    rows = fetch(after, page_size + 1)
+    next_cursor = None
+    if len(rows) > page_size:
+        rows = rows[:page_size]
+        last = rows[-1]
+        next_cursor = encode_cursor(
+            scope=scope,
+            field=sort_field,
+            descending=descending,
+            value=_value_of(last, sort_field, null_as),
+            pk=last["pk"] if isinstance(last, dict) else last.pk,
+            extra=next_extra(extra) if next_extra else None,
+        )
+    return KeysetPage(items=rows, next_cursor=next_cursor, extra=extra)
+
+
 def paginate_keyset(
     queryset: QuerySet[T],
     *,
@@ -188,42 +244,36 @@ def paginate_keyset(
     null_as: Any = None,
     next_extra: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> KeysetPage[T]:
-    """One page of ``queryset`` ordered by (``sort_field``, id) and the cursor of the next.
-
-    ``scope`` names the list (e.g. ``"convos"``) so a cursor from one list is refused by
-    another. ``nullable`` sorts NULLs as the empty string so they get a place in the order;
-    ``null_as`` sorts them as that value instead (a datetime for a nullable timestamp).
-    ``next_extra`` maps the incoming cursor's payload slot to the next cursor's (a page
-    counter, say); the incoming one is returned as ``KeysetPage.extra``.
+    """One page of ``queryset`` ordered by (``sort_field``, id) and the cursor of the next
+    (``keyset_page``). ``nullable`` sorts NULLs as the empty string so they get a place in the
+    order; ``null_as`` sorts them as that value instead (a datetime for a nullable timestamp).
     A ``values()`` queryset works too: its rows must carry ``pk`` and ``sort_field``.
     """
     if nullable and null_as is None:
         null_as = ""
-    sort = _sort_expression(sort_field, null_as)
-    qs = queryset.alias(**{SORT_ALIAS: sort})
-    extra: dict[str, Any] = {}
-    if cursor:
-        value, pk, extra = decode_cursor(
-            cursor, scope=scope, field=sort_field, descending=descending
-        )
-        operator = "<" if descending else ">"
-        qs = qs.filter(RowCompare([F(SORT_ALIAS), F("pk")], [value, Value(pk)], operator))
+    qs = queryset.alias(**{SORT_ALIAS: _sort_expression(sort_field, null_as)})
     ordering = (f"-{SORT_ALIAS}", "-pk") if descending else (SORT_ALIAS, "pk")
-    rows = list(qs.order_by(*ordering)[: page_size + 1])
-    next_cursor = None
-    if len(rows) > page_size:
-        rows = rows[:page_size]
-        last = rows[-1]
-        last_value = _value_of(last, sort_field, null_as)
-        next_cursor = encode_cursor(
-            scope=scope,
-            field=sort_field,
-            descending=descending,
-            value=last_value,
-            pk=last["pk"] if isinstance(last, dict) else last.pk,
-            extra=next_extra(extra) if next_extra else None,
-        )
-    return KeysetPage(items=rows, next_cursor=next_cursor, extra=extra)
+    operator = "<" if descending else ">"
+
+    def fetch(after: tuple[Any, int] | None, limit: int) -> list[T]:
+        page = qs
+        if after is not None:
+            value, pk = after
+            page = page.filter(
+                RowCompare([F(SORT_ALIAS), F("pk")], [_as_value(value), Value(pk)], operator)
+            )
+        return list(page.order_by(*ordering)[:limit])
+
+    return keyset_page(
+        fetch,
+        scope=scope,
+        sort_field=sort_field,
+        descending=descending,
+        cursor=cursor,
+        page_size=page_size,
+        null_as=null_as,
+        next_extra=next_extra,
+    )
 
 
 def _value_of(row: Model | dict[str, Any], field: str, null_as: Any) -> Any:

@@ -11,13 +11,16 @@ from typing import Any, TypedDict
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from chatcore.errors import ConversationNotFound, InvalidCursor, InvalidInput
-from chatcore.models import User
-from chatcore.pagination import paginate_keyset
-from convos_app.filters import ConversationListFilter
+from chatcore.models import User, public_id_is_usable
+from chatcore.pagination import keyset_page
+from chatcore.sql import fetch_dicts, fetch_value
 from convos_app.models import Conversation, SharedLink
 from convos_app.search import conversation_search_pks
+from convos_app.selectors import conversation_sql as sql
 from tags_app.models import TaggedConversation
 
 SORT_FIELDS = {
@@ -117,23 +120,17 @@ def with_tag_names(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
     )
 
 
-def conversation_rows(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
-    """``queryset`` as ``ConversationRow`` dicts: only the item's columns, no model instances."""
-    return queryset.values(
-        *ITEM_COLUMNS,
-        tag_names=tag_names_subquery(),
-        project_public_id=PROJECT_PUBLIC_ID,
-        is_shared=is_shared(),
-    )
-
-
 def conversation_row_for_user(*, user: User, conversation_id: str) -> ConversationRow:
     """The user's conversation as a ``ConversationRow`` (one SELECT); ``ConversationNotFound``
     for unknown or foreign ids."""
-    row = conversation_rows(Conversation.objects.owned(user, conversation_id)).first()
-    if row is None:
+    if not public_id_is_usable(conversation_id):
         raise ConversationNotFound()
-    return row  # type: ignore[return-value]  # values() rows are ConversationRow-shaped
+    now = timezone.now()
+    where = sql.owned(user_id=user.pk, conversation_id=conversation_id, now=now)
+    rows = fetch_dicts(Conversation, *sql.item_rows_sql(where, now=now))
+    if not rows:
+        raise ConversationNotFound()
+    return rows[0]  # type: ignore[return-value]  # rows are ConversationRow-shaped
 
 
 def conversation_get_for_user(*, user: User, conversation_id: str) -> Conversation:
@@ -196,7 +193,7 @@ def conversation_list_for_user(
     """
     if sort_by not in SORT_FIELDS or sort_direction not in SORT_DIRECTIONS:
         raise InvalidInput("sortBy or sortDirection is not allowed")
-    queryset = conversation_filter_queryset(
+    where = listed_where(
         user=user,
         is_archived=is_archived,
         tags=tags,
@@ -204,24 +201,42 @@ def conversation_list_for_user(
         pinned=pinned,
         project_id=project_id,
     )
+    column = SORT_FIELDS[sort_by]
+    null_as = NULL_SORT_VALUES.get(column)
+    descending = sort_direction == "desc"
+    now = timezone.now()
     pages: list[int] = []
+
+    def count_pages() -> int:
+        return math.ceil(fetch_value(Conversation, *sql.count_sql(where)) / limit)
 
     def next_extra(extra: dict[str, Any]) -> dict[str, Any]:
         carried = _positive_int(extra, "pages", None)
         if carried is None:
             # Page 1 with a page after it (or a cursor minted before ``pages`` was carried).
-            carried = math.ceil(queryset.count() / limit)
+            carried = count_pages()
         pages.append(carried)
         return {"page": _page_number(extra) + 1, "pages": carried}
 
-    page = paginate_keyset(
-        conversation_rows(queryset),
+    def fetch(after: tuple[Any, int] | None, rows: int) -> list[dict[str, Any]]:
+        statement = sql.item_rows_sql(
+            where,
+            now=now,
+            sort=sql.sort_key(column, null_as),
+            descending=descending,
+            after=after,
+            limit=rows,
+        )
+        return fetch_dicts(Conversation, *statement)
+
+    page = keyset_page(
+        fetch,
         scope=LIST_SCOPE,
-        sort_field=SORT_FIELDS[sort_by],
-        descending=sort_direction == "desc",
+        sort_field=column,
+        descending=descending,
         cursor=cursor,
         page_size=limit,
-        null_as=NULL_SORT_VALUES.get(SORT_FIELDS[sort_by]),
+        null_as=null_as,
         next_extra=next_extra,
     )
     page_number = _page_number(page.extra)
@@ -230,7 +245,7 @@ def conversation_list_for_user(
     elif page.extra:
         # The last page: the count carried from page 1 (counted now for an old cursor).
         carried = _positive_int(page.extra, "pages", None)
-        total_pages = math.ceil(queryset.count() / limit) if carried is None else carried
+        total_pages = count_pages() if carried is None else carried
     else:
         # Page 1 is the only page: its rows are the whole count.
         total_pages = math.ceil(len(page.items) / limit)
@@ -243,32 +258,45 @@ def conversation_list_for_user(
     )
 
 
+def listed_where(
+    *,
+    user: User,
+    is_archived: bool | None = False,
+    tags: Sequence[str] = (),
+    search: str | None = None,
+    pinned: bool | None = None,
+    project_id: str | None = None,
+) -> sql.Where:
+    """The list's filters as SQL (``conversation_sql.listed``), the search run first: its
+    matches come from the search backend in one statement, owner-scoped."""
+    return sql.listed(
+        user_id=user.pk,
+        is_archived=is_archived,
+        tags=tags,
+        search_pks=conversation_search_ids(user=user, search=search) if search else None,
+        pinned=pinned,
+        project_id=project_id,
+    )
+
+
 def conversation_filter_queryset(
     *,
     user: User,
-    is_archived: bool = False,
+    is_archived: bool | None = False,
     tags: Sequence[str] = (),
     search: str | None = None,
     pinned: bool | None = None,
     project_id: str | None = None,
 ) -> QuerySet[Conversation]:
     """The user's listed conversations matching the list's filters, unordered: what
-    ``GET /api/convos`` pages through and ``POST /api/convos/bulk`` acts on.
-
-    Temporary chats (the ones with an expiry) are never listed. ``project_id`` is a project's
-    public id or ``"unassigned"``; another user's project id matches nothing, exactly like an
-    id that does not exist (no existence oracle).
-    """
-    queryset = Conversation.objects.for_user(user).filter(expired_at__isnull=True)
-    queryset = ConversationListFilter(
-        data={
-            "isArchived": is_archived,
-            "tags": list(tags),
-            "pinned": pinned,
-            "projectId": project_id,
-        },
-        queryset=queryset,
-    ).qs
-    if search:
-        queryset = queryset.filter(pk__in=conversation_search_ids(user=user, search=search))
-    return queryset
+    ``POST /api/convos/bulk`` acts on — the very rows ``GET /api/convos`` pages through, by
+    the same WHERE clause."""
+    where = listed_where(
+        user=user,
+        is_archived=is_archived,
+        tags=tags,
+        search=search,
+        pinned=pinned,
+        project_id=project_id,
+    )
+    return Conversation.objects.filter(user=user, pk__in=RawSQL(*sql.pks_sql(where)))
