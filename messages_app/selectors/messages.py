@@ -25,6 +25,7 @@ from chatcore.errors import MessageNotFound
 from chatcore.inserts import stored_json
 from chatcore.models import User
 from chatcore.pagination import paginate_keyset
+from chatcore.sql import queryset_rows
 from convos_app.models import Conversation
 from messages_app import search as search_api
 from messages_app.models import ContentPart, Message
@@ -136,7 +137,7 @@ def message_records(
     when no message had parts.
     """
     if inline_parts:
-        rows = list(queryset.values_list(*_COLUMNS, _parts_of_each()))
+        rows = queryset_rows(queryset.values_list(*_COLUMNS, _parts_of_each()))
         return [
             MessageRecord(
                 *row[:20],
@@ -146,7 +147,7 @@ def message_records(
             )
             for row in rows
         ]
-    rows = list(queryset.values_list(*_COLUMNS))
+    rows = queryset_rows(queryset.values_list(*_COLUMNS))
     if not rows:
         return []
     parts: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -155,7 +156,7 @@ def message_records(
         .order_by("message_id", "index")
         .values_list("message_id", "payload")
     )
-    for message_pk, payload in part_rows:
+    for message_pk, payload in queryset_rows(part_rows):
         parts[message_pk].append(payload)
     return [
         MessageRecord(
