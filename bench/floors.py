@@ -7,7 +7,8 @@ floor: the same rows fetched with raw psycopg over one persistent connection and
 the same JSON library (orjson). Ratios are from the same run; pairs are timed interleaved so
 machine drift (other processes on a shared machine) affects both sides alike.
 
-* ``GET /api/convos?limit=60`` page 1 and page 20 (target <= 1.5x floor; page 20 <= 1.1x page 1)
+* ``GET /api/convos?limit=60`` page 1 and page 20 (target <= 1.5x floor; page 20 <= 1.1x page 1),
+  beside the stack's own floor: ``GET /healthz`` (HTTP, Django, one ``SELECT 1``, no auth)
 * ``GET /api/messages/{id}`` of 2,000 messages (target <= 1.3x floor)
 * ``GET /api/convos/{id}`` (target <= 2x an authenticated no-op request, ``GET /api/user``)
 * ``POST /api/messages/{id}`` into a 20- and a 2,000-message conversation (<= 3x floor; the
@@ -267,6 +268,17 @@ def main() -> None:
         )
         rows.append(("floor: page 1, raw psycopg + orjson", floor_p1, ""))
         rows.append((f"floor: page {DEEP}, raw psycopg + orjson", floor_p20, ""))
+        # What any request costs before it does anything: loopback HTTP, gunicorn, Django's
+        # middleware and one database round trip, no authentication. A list page cannot be
+        # cheaper than this plus its query, whatever the code does.
+        health = measure(get("/healthz", list_token), repeat=REPEAT)
+        rows.append(
+            (
+                "stack floor: GET /healthz (HTTP + Django + SELECT 1)",
+                health,
+                f"{health.median_ms / floor_p1.median_ms:.2f}x the page-1 floor",
+            )
+        )
 
         # --- one conversation, and the authenticated no-op --------------------------------
         one, noop = _interleaved(

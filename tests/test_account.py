@@ -83,7 +83,9 @@ def test_delete_account_removes_everything_and_counts_it(user, other_user, path)
     fill(other_user, conversations=1)
     others_before = counts_of(other_user)
     client = bearer_client(user)
-    login = APIClient().post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD})
+    login = APIClient().post(
+        LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD}, format="json"
+    )
     refresh = login.json()["refreshToken"]
 
     r = client.delete(path, {"password": DEFAULT_PASSWORD}, format="json")
@@ -175,13 +177,23 @@ def test_reset_request_refuses_a_malformed_email(api_client):
 
 
 def test_reset_sets_the_password_and_revokes_every_refresh_token(api_client, user):
-    first = APIClient().post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD}).json()
-    second = APIClient().post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD}).json()
+    first = (
+        APIClient()
+        .post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD}, format="json")
+        .json()
+    )
+    second = (
+        APIClient()
+        .post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD}, format="json")
+        .json()
+    )
     api_client.post(REQUEST, {"email": user.email}, format="json")
     user_id, token = mailed_link()
 
     r = api_client.post(
-        RESET, {"userId": user_id, "token": token, "password": "a brand new passphrase"}
+        RESET,
+        {"userId": user_id, "token": token, "password": "a brand new passphrase"},
+        format="json",
     )
     assert r.status_code == 200, r.json()
     assert r.json() == {"message": reset.RESET_DONE}
@@ -192,13 +204,19 @@ def test_reset_sets_the_password_and_revokes_every_refresh_token(api_client, use
         stale.credentials(HTTP_AUTHORIZATION=f"Bearer {pair['token']}")
         assert stale.get(ME).status_code == 401
     assert OutstandingToken.objects.filter(user=user).count() == BlacklistedToken.objects.count()
-    old = APIClient().post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD})
+    old = APIClient().post(
+        LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD}, format="json"
+    )
     assert old.status_code == 401
-    new = APIClient().post(LOGIN, {"email": user.email, "password": "a brand new passphrase"})
+    new = APIClient().post(
+        LOGIN, {"email": user.email, "password": "a brand new passphrase"}, format="json"
+    )
     assert new.status_code == 200
     # The link works once.
     reused = api_client.post(
-        RESET, {"userId": user_id, "token": token, "password": "yet another passphrase"}
+        RESET,
+        {"userId": user_id, "token": token, "password": "yet another passphrase"},
+        format="json",
     )
     assert reused.status_code == 400
     assert reused.json() == {"error": reset.RESET_TOKEN_INVALID}
@@ -246,8 +264,8 @@ def test_reset_refuses_a_weak_or_mismatched_password_and_keeps_the_old_one(api_c
 
 
 def test_password_set_is_the_one_function_revoking_refresh_tokens(user):
-    APIClient().post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD})
-    APIClient().post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD})
+    for _ in range(2):
+        APIClient().post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD}, format="json")
     assert user_password_set(user=user, password="a brand new passphrase") == 2
     assert user_password_set(user=user, password="another new passphrase") == 0
 
@@ -255,7 +273,9 @@ def test_password_set_is_the_one_function_revoking_refresh_tokens(user):
 def test_reset_requests_are_throttled_per_client(api_client, settings):
     settings.PASSWORD_RESET_RATES = {"request": (2, 3600), "reset": (10, 3600)}
     for _ in range(2):
-        assert api_client.post(REQUEST, {"email": "a@example.com"}).status_code == 200
+        assert (
+            api_client.post(REQUEST, {"email": "a@example.com"}, format="json").status_code == 200
+        )
     r = api_client.post(REQUEST, {"email": "a@example.com"}, format="json")
     assert r.status_code == 429
     assert "Retry-After" in r

@@ -61,10 +61,12 @@ def test_the_limit_is_per_ip_across_accounts(staff):
 def test_api_and_admin_logins_share_one_budget(staff):
     client = Client()
     for _ in range(4):
-        api = client.post(API_LOGIN, {"email": "staff@example.com", "password": "wrong"})
+        body = {"email": "staff@example.com", "password": "wrong"}
+        api = client.post(API_LOGIN, body, content_type="application/json")
         assert api.status_code == 401
     assert [admin_try(client, "wrong").status_code for _ in range(4)] == [200, 200, 200, 429]
-    refused = client.post(API_LOGIN, {"email": "STAFF@example.com", "password": "wrong"})
+    body = {"email": "STAFF@example.com", "password": "wrong"}
+    refused = client.post(API_LOGIN, body, content_type="application/json")
     assert refused.status_code == 429
     assert refused.json()["error"] == "Too many requests"
 

@@ -90,7 +90,7 @@ def test_a_form_body_is_415_and_writes_nothing(auth_client, user, url, body):
         key: convo.conversation_id if value == "CONVO" else value for key, value in body.items()
     }
     before = snapshot()
-    r = auth_client.post(url, body)  # multipart/form-data
+    r = auth_client.post(url, body, format="multipart")
     assert r.status_code == 415, r.content
     assert r.json() == {
         "error": "Unsupported media type",
