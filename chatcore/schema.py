@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.plumbing import is_list_serializer
+from drf_spectacular.plumbing import build_basic_type, is_list_serializer
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
@@ -48,6 +52,28 @@ class BearerTokenScheme(SimpleJWTScheme):
 
     target_class = "chatcore.auth.token_errors.JWTAuthentication"
     name = "bearerAuth"
+
+
+# What ``chatcore.serializers.iso`` writes (docs/api-behaviour.md#timestamps).
+TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"
+TIMESTAMP_EXAMPLE = "2024-05-29T00:33:03.661Z"
+
+
+class TimestampFieldScheme(OpenApiSerializerFieldExtension):
+    """``TimestampField`` in the schema: a ``date-time`` both ways; in responses also the exact
+    pattern it is written in, so schemathesis (tests/test_fuzz_schema.py) fails a response
+    whose timestamp is in any other form. Requests keep DRF's wider input (any ISO 8601 with an
+    offset), which the pattern would wrongly narrow."""
+
+    target_class = "chatcore.serializers.TimestampField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        schema = build_basic_type(OpenApiTypes.DATETIME)
+        if direction == "response":
+            schema["pattern"] = TIMESTAMP_PATTERN
+            schema["example"] = TIMESTAMP_EXAMPLE
+        return schema
 
 
 class ErrorSerializer(serializers.Serializer):

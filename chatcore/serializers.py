@@ -3,15 +3,18 @@
 Input fields are strict about JSON types: DRF would turn ``123`` into ``"123"`` and ``"yes"``
 into ``True``; a client sending the wrong type gets a 400 instead. Views parse with
 ``validated``; a failure leaves through ``chatcore.errors.invalid_input``, the one formatter of
-the 400 body.
+the 400 body. Timestamps go out only through ``iso`` (``TimestampField`` in serializers), one
+format on every endpoint and in every export.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, overload
 
+from django.db import models
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -39,21 +42,37 @@ def is_uuid(value: str) -> bool:
     return bool(UUID_PATTERN.match(value))
 
 
-def iso(value: datetime) -> str:
-    """ISO-8601 in UTC with milliseconds and ``Z``, as JavaScript's ``toISOString`` writes it."""
-    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+@overload
+def iso(value: datetime) -> str: ...
+@overload
+def iso(value: None) -> None: ...
+@overload
+def iso(value: datetime | None) -> str | None: ...
+def iso(value: datetime | None) -> str | None:
+    """The one wire format of a timestamp: ISO 8601 in UTC with milliseconds and ``Z``
+    (``2024-05-29T00:33:03.661Z``), as JavaScript's ``toISOString`` writes it and LibreChat
+    sends (docs/api-behaviour.md#timestamps). Every JSON body, every export and the renderer's
+    fallback for a raw ``datetime`` (chatcore/renderers.py) write through it.
 
-
-def utc_iso(value: datetime | None) -> str | None:
-    """A timestamp exactly as DRF's ``DateTimeField`` writes it (microseconds, ``Z``), without
-    its per-value time-zone conversion: the database session is UTC, so every value read from
-    it already is (docs/api-behaviour.md#timestamps). Hot list and read paths use this."""
+    Digits below the millisecond are cut, not rounded, so the text never names a later instant
+    than the row holds. Values read from the database and ``timezone.now()`` carry
+    ``datetime.UTC`` (the session is UTC: chatcore/postgres/base.py), so the hot path is one
+    ``isoformat`` with no per-value time-zone lookup; anything else (an aware value in another
+    zone, such as a parsed import, or a naive one) is converted first.
+    """
     if value is None:
         return None
-    text = value.isoformat()
-    if text.endswith("+00:00"):
-        return text[:-6] + "Z"
-    return text
+    if value.tzinfo is not UTC:
+        value = _as_utc(value)
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"
+
+
+def _as_utc(value: datetime) -> datetime:
+    """``value`` in ``datetime.UTC``; a naive value is read in ``TIME_ZONE``, as Django reads
+    one when ``USE_TZ`` is on."""
+    if value.utcoffset() is None:
+        value = timezone.make_aware(value, timezone.get_default_timezone())
+    return value.astimezone(UTC)
 
 
 def messages_for(name: str, **extra: str) -> dict[str, str]:
@@ -161,6 +180,27 @@ class PublicIdField(StrictCharField):
 def public_id_field(name: str, **kwargs: Any) -> PublicIdField:
     """A public id taken exactly as sent, with LibreChat's sentences for ``name``."""
     return PublicIdField(trim_whitespace=False, error_messages=messages_for(name), **kwargs)
+
+
+# --- Timestamps -------------------------------------------------------------------------------
+class TimestampField(serializers.DateTimeField):
+    """DRF's ``DateTimeField`` written by ``iso`` (DRF's writes microseconds): the one timestamp
+    field. Input is DRF's parser, which takes both forms (``...05.230Z`` and
+    ``...05.230123+00:00``). The schema's response side states the pattern
+    (chatcore/schema.py), so the fuzz run checks every timestamp it gets back."""
+
+    def to_representation(self, value: datetime | None) -> str | None:
+        return iso(value)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """DRF's ``ModelSerializer`` whose generated timestamp fields are ``TimestampField``: a
+    model's ``DateTimeField`` listed in ``Meta.fields`` cannot come out in another format."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: TimestampField,
+    }
 
 
 # --- Query-string fields ------------------------------------------------------------------------

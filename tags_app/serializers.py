@@ -8,9 +8,11 @@ from rest_framework import serializers
 
 from chatcore.serializers import (
     BodySerializer,
+    ModelSerializer,
     PageSizeField,
     StrictBooleanField,
     StrictCharField,
+    TimestampField,
     messages_for,
     public_id_field,
 )
@@ -18,12 +20,12 @@ from tags_app.models import Tag
 from tags_app.selectors import TAG_SORT_FIELDS, TAG_SORT_ORDERS
 
 
-class TagSerializer(serializers.ModelSerializer):
+class TagSerializer(ModelSerializer):
     _id = serializers.CharField(source="pk")
     tag = serializers.CharField(source="name")
     user = serializers.CharField(source="user_id")
-    createdAt = serializers.DateTimeField(source="created_at")
-    updatedAt = serializers.DateTimeField(source="updated_at")
+    createdAt = TimestampField(source="created_at")
+    updatedAt = TimestampField(source="updated_at")
 
     class Meta:
         model = Tag

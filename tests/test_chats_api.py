@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from chatcore.serializers import iso
 from convos_app.models import Conversation
 from messages_app.models import ContentPart, Feedback, Message
 from tests.factories import (
@@ -191,9 +192,7 @@ def test_chat_messages_is_the_seed_hal_document(auth_client, user):
                     "liked": None,
                     "cost": 0,
                     "memoryId": None,
-                    "createdAt": question.created_at.isoformat(timespec="milliseconds").replace(
-                        "+00:00", "Z"
-                    ),
+                    "createdAt": iso(question.created_at),
                 },
                 {
                     "id": answer.message_id,
@@ -206,9 +205,7 @@ def test_chat_messages_is_the_seed_hal_document(auth_client, user):
                     "toolUses": [
                         {"toolName": "dataset_query", "args": {"query": "SELECT SUM(sales)"}}
                     ],
-                    "createdAt": answer.created_at.isoformat(timespec="milliseconds").replace(
-                        "+00:00", "Z"
-                    ),
+                    "createdAt": iso(answer.created_at),
                 },
             ]
         },

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from chatcore.serializers import iso
 from convos_app.services.chat_context import context_cache_key
 from messages_app.models import ContentPart, Feedback, Message
 from tests import fake_providers
@@ -14,10 +15,6 @@ from tests.factories import ContentPartFactory, ConversationFactory, FeedbackFac
 pytestmark = pytest.mark.django_db
 fake_llm = fake_providers.fake_llm
 ai_settings = fake_providers.ai_settings
-
-
-def iso(value) -> str:
-    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def test_get_by_message_id_is_the_seed_003_message(auth_client, user):

@@ -193,7 +193,7 @@ def test_list_single_page_counts_its_rows_without_a_count_query(
 
 
 def test_list_and_get_items_are_the_whole_item_shape(auth_client, user):
-    created = datetime(2024, 5, 29, 0, 33, 3, 661000, tzinfo=UTC)
+    created = datetime(2024, 5, 29, 0, 33, 3, 661987, tzinfo=UTC)
     updated = datetime(2024, 5, 30, 1, 2, 3, tzinfo=UTC)
     convo = ConversationFactory(
         user=user,
@@ -225,8 +225,9 @@ def test_list_and_get_items_are_the_whole_item_shape(auth_client, user):
         "files": [{"file_id": "f1"}],
         "tags": ["b", "a"],
         "isShared": False,
-        "createdAt": "2024-05-29T00:33:03.661000Z",
-        "updatedAt": "2024-05-30T01:02:03Z",
+        # Milliseconds always, cut (not rounded), even on a whole second.
+        "createdAt": "2024-05-29T00:33:03.661Z",
+        "updatedAt": "2024-05-30T01:02:03.000Z",
         "promptPrefix": "Be brief",
         "temperature": 0.5,
     }

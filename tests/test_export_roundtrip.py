@@ -1,11 +1,12 @@
-"""Export: JSON round-trips through the importer losslessly; Markdown and CSV are readable."""
+"""Export: JSON round-trips through the importer losslessly (timestamps to the millisecond, the
+precision every timestamp is written in); Markdown and CSV are readable."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -88,8 +89,14 @@ def rich_conversation(user) -> Conversation:
     return convo
 
 
+def to_ms(moment: datetime) -> datetime:
+    """``moment`` as the wire carries it: milliseconds, the rest cut (docs/api-behaviour.md)."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
 def snapshot(convo: Conversation) -> dict:
-    """Everything a user can see, with ids replaced by tree positions."""
+    """Everything a user can see, with ids replaced by tree positions and timestamps at the
+    wire's millisecond precision."""
     messages = list(convo.messages.order_by("created_at", "id"))
     position = {m.message_id: i for i, m in enumerate(messages)}
     rows = []
@@ -103,8 +110,8 @@ def snapshot(convo: Conversation) -> dict:
                 "user": m.is_created_by_user,
                 "endpoint": m.endpoint,
                 "model": m.model,
-                "created": m.created_at,
-                "updated": m.updated_at,
+                "created": to_ms(m.created_at),
+                "updated": to_ms(m.updated_at),
                 "tokens": m.token_count,
                 "cost": m.cost,
                 "finish": m.finish_reason,
@@ -126,8 +133,8 @@ def snapshot(convo: Conversation) -> dict:
         "settings": convo.settings,
         "icon": convo.icon_url,
         "archived": convo.is_archived,
-        "created": convo.created_at,
-        "updated": convo.updated_at,
+        "created": to_ms(convo.created_at),
+        "updated": to_ms(convo.updated_at),
         "tags": sorted(convo.tags.values_list("name", flat=True)),
         "messages": rows,
     }
@@ -151,6 +158,12 @@ def test_json_export_then_import_is_lossless(user, other_user):
         if message["tokens"] is None:
             message["tokens"] = count_tokens(message["text"], model=message["model"])
     assert snapshot(copy) == expected
+    # The copy holds exactly what the file says, the source's instant cut to the millisecond.
+    assert (copy.created_at, copy.updated_at) == (
+        to_ms(source.created_at),
+        to_ms(source.updated_at),
+    )
+    assert source.created_at.microsecond % 1000 != 0  # the cut was exercised
     assert not set(copy.messages.values_list("message_id", flat=True)) & set(
         source.messages.values_list("message_id", flat=True)
     )

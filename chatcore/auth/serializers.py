@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from chatcore.models import User
+from chatcore.serializers import ModelSerializer, TimestampField
 
 
 class RegisterInputSerializer(serializers.Serializer):
@@ -31,7 +32,7 @@ class RefreshInputSerializer(serializers.Serializer):
     refreshToken = serializers.CharField(required=False, max_length=4096)
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(ModelSerializer):
     """The sanitized user LibreChat's client reads (both ``id`` and ``_id``, never a hash)."""
 
     id = serializers.CharField(read_only=True)
@@ -39,7 +40,7 @@ class UserSerializer(serializers.ModelSerializer):
     role = serializers.SerializerMethodField()
     provider = serializers.SerializerMethodField()
     emailVerified = serializers.SerializerMethodField()
-    createdAt = serializers.DateTimeField(source="date_joined", read_only=True)
+    createdAt = TimestampField(source="date_joined", read_only=True)
 
     class Meta:
         model = User

@@ -8,7 +8,14 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from chatcore.serializers import PageSizeField, StrictBooleanField, StrictCharField, is_uuid, iso
+from chatcore.serializers import (
+    PageSizeField,
+    StrictBooleanField,
+    StrictCharField,
+    TimestampField,
+    is_uuid,
+    iso,
+)
 from convos_app.models import TITLE_MAX_LENGTH, Conversation
 from convos_app.selectors.chats import ChatMessagePage, ChatPage
 from convos_app.services.chat_replies import ChatReply
@@ -107,8 +114,8 @@ class ChatSerializer(serializers.Serializer):
     id = serializers.CharField()
     title = serializers.CharField()
     modelId = serializers.CharField(allow_null=True)
-    createdAt = serializers.DateTimeField()
-    updatedAt = serializers.DateTimeField()
+    createdAt = TimestampField()
+    updatedAt = TimestampField()
 
     def to_representation(self, instance: Conversation) -> dict[str, Any]:
         return chat_representation(instance)

@@ -15,6 +15,7 @@ from chatcore.serializers import (
     StrictBooleanField,
     StrictCharField,
     StrictInputSerializer,
+    TimestampField,
     iso,
     messages_for,
 )
@@ -52,7 +53,7 @@ class ExportResultSerializer(serializers.Serializer):
     conversations = serializers.IntegerField()
     messages = serializers.IntegerField()
     bytes = serializers.IntegerField()
-    expiresAt = serializers.CharField(allow_null=True, help_text="ISO-8601; null once expired")
+    expiresAt = TimestampField(allow_null=True, help_text="null once expired")
     download = serializers.CharField(
         allow_null=True, help_text="URL of the file; null once expired"
     )
@@ -62,19 +63,10 @@ class _JobSerializer(serializers.Serializer):
     jobId = serializers.UUIDField(source="id")
     status = serializers.ChoiceField(choices=JobStatus.choices)
     attempts = serializers.IntegerField()
-    createdAt = serializers.SerializerMethodField()
-    startedAt = serializers.SerializerMethodField()
-    finishedAt = serializers.SerializerMethodField()
+    createdAt = TimestampField(source="created_at")
+    startedAt = TimestampField(source="started_at", allow_null=True)
+    finishedAt = TimestampField(source="finished_at", allow_null=True)
     error = serializers.SerializerMethodField()
-
-    def get_createdAt(self, job: Job) -> str:
-        return iso(job.created_at)
-
-    def get_startedAt(self, job: Job) -> str | None:
-        return iso(job.started_at) if job.started_at else None
-
-    def get_finishedAt(self, job: Job) -> str | None:
-        return iso(job.finished_at) if job.finished_at else None
 
     @extend_schema_field(JobErrorSerializer(allow_null=True))
     def get_error(self, job: Job) -> dict[str, Any] | None:
@@ -108,7 +100,7 @@ class ExportJobSerializer(_JobSerializer):
         request = self.context.get("request")
         return {
             **job.result,
-            "expiresAt": iso(job.expires_at) if available and job.expires_at else None,
+            "expiresAt": iso(job.expires_at) if available else None,
             "download": (request.build_absolute_uri(url) if request else url)
             if available
             else None,
@@ -134,11 +126,11 @@ class ConversationExportJobInputSerializer(StrictInputSerializer, BodySerializer
         allow_null=True,
         error_messages=messages_for("isArchived", invalid="isArchived must be true or false"),
     )
-    updatedAfter = serializers.DateTimeField(
+    updatedAfter = TimestampField(
         required=False,
         error_messages=messages_for("updatedAfter", invalid=f"updatedAfter {DATE_INVALID}"),
     )
-    updatedBefore = serializers.DateTimeField(
+    updatedBefore = TimestampField(
         required=False,
         error_messages=messages_for("updatedBefore", invalid=f"updatedBefore {DATE_INVALID}"),
     )

@@ -12,11 +12,11 @@ from chatcore.serializers import (
     PageSizeField,
     StrictCharField,
     StrictInputSerializer,
-    iso,
+    TimestampField,
     messages_for,
     public_id_field,
 )
-from convos_app.models import PROJECT_DESCRIPTION_MAX_LENGTH, PROJECT_NAME_MAX_LENGTH, Project
+from convos_app.models import PROJECT_DESCRIPTION_MAX_LENGTH, PROJECT_NAME_MAX_LENGTH
 
 PROJECT_SORT_FIELDS = ("name", "createdAt", "lastConversationAt")
 SORT_DIRECTIONS = ("asc", "desc")
@@ -93,19 +93,10 @@ class ProjectSerializer(serializers.Serializer):
     description = serializers.CharField()
     user = serializers.CharField(source="user_id")
     conversationCount = serializers.IntegerField(source="conversation_count")
-    lastConversationAt = serializers.SerializerMethodField()
+    lastConversationAt = TimestampField(source="last_conversation_at", allow_null=True)
     lastConversationId = serializers.CharField(source="last_conversation_id", allow_null=True)
-    createdAt = serializers.SerializerMethodField()
-    updatedAt = serializers.SerializerMethodField()
-
-    def get_lastConversationAt(self, project: Project) -> str | None:
-        return iso(project.last_conversation_at) if project.last_conversation_at else None
-
-    def get_createdAt(self, project: Project) -> str:
-        return iso(project.created_at)
-
-    def get_updatedAt(self, project: Project) -> str:
-        return iso(project.updated_at)
+    createdAt = TimestampField(source="created_at")
+    updatedAt = TimestampField(source="updated_at")
 
 
 class ProjectListResponseSerializer(serializers.Serializer):

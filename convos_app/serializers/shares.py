@@ -16,11 +16,12 @@ from rest_framework import serializers
 from chatcore.pagination import MAX_PAGE_SIZE
 from chatcore.serializers import (
     BodySerializer,
+    ModelSerializer,
     PageSizeField,
     StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
-    iso,
+    TimestampField,
     messages_for,
     public_id_field,
 )
@@ -30,13 +31,6 @@ from convos_app.selectors.shares import SORT_DIRECTIONS, SORT_FIELDS, SharedSnap
 SHARE_DELETED = "Share deleted successfully"
 REVISION_INVALID = "shareRevision must be an ISO 8601 date-time"
 DEFAULT_PAGE_SIZE = 10
-
-
-class WireDateTimeField(serializers.DateTimeField):
-    """Output as JavaScript's ``toISOString`` writes it (milliseconds, ``Z``), like messages."""
-
-    def to_representation(self, value: datetime) -> str:
-        return iso(value)
 
 
 # --- Inputs ------------------------------------------------------------------------------------
@@ -144,15 +138,15 @@ class SharedLinkStatusSerializer(serializers.Serializer):
         return status.link is not None
 
 
-class SharedLinkListItemSerializer(serializers.ModelSerializer):
+class SharedLinkListItemSerializer(ModelSerializer):
     shareId = serializers.CharField(source="share_id")
     conversationId = serializers.CharField(source="conversation.conversation_id")
     targetMessageId = serializers.CharField(source="target_message_id", allow_null=True)
     isPublic = serializers.SerializerMethodField(
         help_text="Always true: a link exists only while it is published"
     )
-    createdAt = WireDateTimeField(source="created_at")
-    updatedAt = WireDateTimeField(source="updated_at")
+    createdAt = TimestampField(source="created_at")
+    updatedAt = TimestampField(source="updated_at")
 
     class Meta:
         model = SharedLink
@@ -193,7 +187,7 @@ class SharedLinkDeleteResponseSerializer(serializers.Serializer):
 
 
 # --- The public read ---------------------------------------------------------------------------
-class SharedMessageSerializer(serializers.ModelSerializer):
+class SharedMessageSerializer(ModelSerializer):
     """One snapshot message as ``TMessage``: share-scoped ids, no owner, feedback or files."""
 
     messageId = serializers.CharField(source="message_id")
@@ -201,8 +195,8 @@ class SharedMessageSerializer(serializers.ModelSerializer):
     parentMessageId = serializers.CharField(source="parent_message_id")
     isCreatedByUser = serializers.BooleanField(source="is_created_by_user")
     content = serializers.ListField(child=serializers.DictField(), required=False)
-    createdAt = WireDateTimeField(source="created_at")
-    updatedAt = WireDateTimeField(source="updated_at")
+    createdAt = TimestampField(source="created_at")
+    updatedAt = TimestampField(source="updated_at")
 
     class Meta:
         model = SharedMessage
@@ -239,8 +233,8 @@ class SharedSnapshotSerializer(serializers.Serializer):
     conversationId = serializers.CharField(source="link.public_conversation_id")
     title = serializers.CharField(source="link.title")
     targetMessageId = serializers.CharField(source="link.public_target_id", allow_null=True)
-    createdAt = WireDateTimeField(source="link.created_at")
-    updatedAt = WireDateTimeField(source="link.updated_at")
+    createdAt = TimestampField(source="link.created_at")
+    updatedAt = TimestampField(source="link.updated_at")
     messages = serializers.SerializerMethodField()
 
     def get_messages(self, snapshot: SharedSnapshot) -> list[dict[str, Any]]:

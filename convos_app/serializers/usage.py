@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
-from chatcore.serializers import iso
+from chatcore.serializers import TimestampField, iso
 from convos_app.models import Balance
 from convos_app.serializers.conversations import ConversationSerializer
 
@@ -98,7 +98,7 @@ class BalanceSerializer(serializers.Serializer):
     autoRefillEnabled = serializers.BooleanField(source="auto_refill_enabled")
     refillIntervalValue = serializers.IntegerField(source="refill_interval_value", required=False)
     refillIntervalUnit = serializers.CharField(source="refill_interval_unit", required=False)
-    lastRefill = serializers.CharField(required=False)
+    lastRefill = TimestampField(required=False)
     refillAmount = serializers.FloatField(source="refill_amount", required=False)
 
     def to_representation(self, instance: Balance) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from chatcore.serializers import StrictInputSerializer, iso
+from chatcore.serializers import StrictInputSerializer, TimestampField, iso
 from messages_app.selectors.by_id import ChatMessageRecord
 
 
@@ -54,7 +54,7 @@ class ChatMessageSerializer(serializers.Serializer):
     workflowId = serializers.UUIDField(required=False)
     unfinished = serializers.BooleanField(required=False)
     error = serializers.BooleanField(required=False)
-    createdAt = serializers.DateTimeField()
+    createdAt = TimestampField()
 
     def to_representation(self, instance: ChatMessageRecord) -> dict[str, Any]:
         return chat_message_representation(instance)

@@ -12,6 +12,7 @@ from chatcore.serializers import (
     BodySerializer,
     StrictBooleanField,
     StrictCharField,
+    TimestampField,
     iso,
     messages_for,
 )
@@ -29,7 +30,7 @@ class MemorySerializer(serializers.Serializer):
     _id = serializers.CharField(source="memory_id")
     key = serializers.CharField()
     value = serializers.CharField()
-    updated_at = serializers.CharField()
+    updated_at = TimestampField()
     tokenCount = serializers.IntegerField(source="token_count")
     agentId = serializers.CharField(required=False)
 

@@ -23,6 +23,7 @@ from chatcore.serializers import (
     StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
+    TimestampField,
     is_uuid,
     iso,
 )
@@ -121,8 +122,8 @@ class MessageSerializer(serializers.Serializer):
     metadata = serializers.DictField(required=False)
     cost = serializers.FloatField(required=False, help_text="USD, where known")
     feedback = FeedbackSerializer(required=False)
-    createdAt = serializers.DateTimeField()
-    updatedAt = serializers.DateTimeField()
+    createdAt = TimestampField()
+    updatedAt = TimestampField()
 
     def to_representation(self, instance: MessageRecord) -> dict[str, Any]:
         return message_representation(instance)

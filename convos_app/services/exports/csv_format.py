@@ -7,7 +7,9 @@ import io
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .loading import LoadedConversation, iso
+from chatcore.serializers import iso
+
+from .loading import LoadedConversation
 
 CSV_COLUMNS = (
     "conversationId",

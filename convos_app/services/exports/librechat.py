@@ -17,10 +17,11 @@ from typing import Any
 
 from django.utils import timezone
 
+from chatcore.serializers import iso
 from messages_app.models import Feedback, Message
 from messages_app.trees import depth_first
 
-from .loading import LoadedConversation, iso
+from .loading import LoadedConversation
 
 
 def _feedback_json(feedback: Feedback) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from django.db.models import QuerySet
 
@@ -48,16 +47,6 @@ class LoadedConversation:
     def tree(self) -> Forest:
         """The message tree by the one root rule of ``messages_app.trees``."""
         return forest(self.nodes())
-
-
-def iso(value: datetime | None) -> str | None:
-    """LibreChat's ``2024-04-09T14:32:05.230Z``; microseconds kept when present (lossless)."""
-    if value is None:
-        return None
-    value = value.astimezone(UTC)
-    if value.microsecond % 1000 == 0:
-        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _load_chunk(conversations: list[Conversation]) -> list[LoadedConversation]:

@@ -14,10 +14,11 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from chatcore.serializers import iso
 from messages_app.models import ContentPart, Message
 from messages_app.trees import direct_path
 
-from .loading import LoadedConversation, iso
+from .loading import LoadedConversation
 
 
 def _current_branch(loaded: LoadedConversation) -> list[Message]:
