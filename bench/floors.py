@@ -195,6 +195,10 @@ def main() -> None:
     from convos_app.models import Conversation
 
     list_user = _seed(LIST_PREFIX, LIST_CONVERSATIONS, LIST_MESSAGES)
+    # seed_demo archives a few chats; the list case pages through all 1,200 (page 20 exists).
+    Conversation.objects.filter(user=list_user, is_archived=True).update(
+        is_archived=False, archived_at=None
+    )
     read_user = _seed(READ_PREFIX, 1, READ_MESSAGES)
     big = Conversation.objects.filter(user=read_user).order_by("pk").first()
     small = Conversation.objects.filter(user=list_user).order_by("pk").first()
