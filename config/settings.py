@@ -309,6 +309,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Views validate PATCH bodies whole (chatcore.serializers.validated, never partial), so a
+    # PATCH body has the same required keys as its serializer, not drf-spectacular's "none".
+    "COMPONENT_SPLIT_PATCH": False,
     "SCHEMA_PATH_PREFIX": r"/api/",
     # Choice sets that share a field name ("status") get their own component names.
     "ENUM_NAME_OVERRIDES": {
@@ -318,6 +321,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "chatcore.schema.state_text_rules",  # no NUL in any free-text string
+        "chatcore.schema.state_empty_query_values",  # ?sortBy= means "not given"
     ],
     "APPEND_COMPONENTS": {
         "securitySchemes": {

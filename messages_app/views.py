@@ -8,7 +8,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from chatcore.schema import DELETED, ERROR
+from chatcore.schema import DELETED, ERROR, UUID_SCHEMA, search_query_schema
 from chatcore.serializers import validated
 from chatcore.viewsets import ApiViewSet
 from messages_app.selectors import by_id as by_id_selectors
@@ -56,13 +56,34 @@ class MessagesView(ApiViewSet):
 
     @extend_schema(
         operation_id="messages_list",
-        parameters=[MessageListQuerySerializer],
+        parameters=[
+            MessageListQuerySerializer,
+            OpenApiParameter("search", search_query_schema(), description="Message text"),
+        ],
         responses={200: MessageListResponseSerializer, 400: ERROR, 404: ERROR},
     )
     def list(self, request: Request) -> Response:
         query = validated(MessageListQuerySerializer, request.query_params)
         page = selectors.message_list(user=request.user, **query)
         return Response(MessageListResponseSerializer(page).data)
+
+
+# ``/api/messages/{conversation_id}`` is one Django route for four methods, so its template
+# name cannot differ per method; each operation's parameter says what the segment is.
+MESSAGE_ID_SEGMENT = OpenApiParameter(
+    "conversation_id",
+    str,
+    OpenApiParameter.PATH,
+    description="The **messageId** of the message (LibreChat's `/api/messages/:messageId`); "
+    "the segment is named conversation_id only because GET/POST share this path.",
+)
+NEW_MESSAGE_CONVERSATION = OpenApiParameter(
+    "conversation_id",
+    UUID_SCHEMA,
+    OpenApiParameter.PATH,
+    description="The conversationId: a lowercase hyphenated UUID (messages are saved only "
+    "under one).",
+)
 
 
 class MessageIdRouteMixin:
@@ -86,7 +107,10 @@ class MessageIdRouteMixin:
 
     @extend_schema(
         operation_id="messages_like_update",
-        summary="Set liked on one message",
+        summary="Set liked on one message (the path segment is its messageId)",
+        description="LibreChat's `PUT /api/messages/:messageId {liked}`: the path segment is "
+        "the **messageId**, not a conversation id.",
+        parameters=[MESSAGE_ID_SEGMENT],
         request=ChatMessageUpdateInputSerializer,
         responses={200: ChatMessageSerializer, 400: ERROR, 404: ERROR},
     )
@@ -99,7 +123,9 @@ class MessageIdRouteMixin:
 
     @extend_schema(
         operation_id="messages_delete_by_id",
-        summary="Delete one message",
+        summary="Delete one message (the path segment is its messageId)",
+        description="`DELETE /api/messages/:messageId`: the path segment is the **messageId**.",
+        parameters=[MESSAGE_ID_SEGMENT],
         responses={204: DELETED, 404: ERROR},
     )
     def destroy(self, request: Request, conversation_id: str) -> Response:
@@ -133,6 +159,7 @@ class ConversationMessagesView(MessageIdRouteMixin, ApiViewSet):
 
     @extend_schema(
         operation_id="messages_create",
+        parameters=[NEW_MESSAGE_CONVERSATION],
         request=MessageCreateInputSerializer,
         responses={201: MessageSerializer, 400: ERROR, 409: ERROR},
     )

@@ -6,6 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from chatcore.schema import NOT_BLANK_PATTERN, schema_rules
+from chatcore.schema_examples import CONVERSATION_ID, request_example
 from chatcore.serializers import (
     BodySerializer,
     ModelSerializer,
@@ -16,8 +18,9 @@ from chatcore.serializers import (
     messages_for,
     public_id_field,
 )
-from tags_app.models import Tag
+from tags_app.models import TAG_MAX_LENGTH, Tag
 from tags_app.selectors import TAG_SORT_FIELDS, TAG_SORT_ORDERS
+from tags_app.services import MAX_TAGS_PER_CONVERSATION
 
 
 class TagSerializer(ModelSerializer):
@@ -55,6 +58,27 @@ class TagNamesSerializer(serializers.ListSerializer):
     child = serializers.CharField()
 
 
+# tags_app.services.tag_name_clean: a label is 1..TAG_MAX_LENGTH characters once stripped.
+LABEL = {"pattern": NOT_BLANK_PATTERN, "maxLength": TAG_MAX_LENGTH}
+LABEL_RULES = {"properties": {"tag": LABEL}}
+
+
+@schema_rules(
+    **LABEL_RULES,
+    # tags_app.services.tag_create: addToConversation needs the conversationId to add it to.
+    anyOf=[
+        {"properties": {"addToConversation": {"enum": [False, None]}}},
+        {"required": ["conversationId"], "properties": {"conversationId": {"type": "string"}}},
+    ],
+)
+@request_example(
+    {
+        "tag": "python",
+        "description": "Python questions",
+        "addToConversation": True,
+        "conversationId": CONVERSATION_ID,
+    }
+)
 class TagCreateInputSerializer(BodySerializer):
     tag = StrictCharField(trim_whitespace=False, error_messages=messages_for("tag"))
     description = StrictCharField(
@@ -73,6 +97,8 @@ class TagCreateInputSerializer(BodySerializer):
     position = serializers.IntegerField(required=False, allow_null=True)  # accepted, ignored
 
 
+@schema_rules(**LABEL_RULES)
+@request_example({"tag": "python3", "description": "Python 3 questions", "position": 1})
 class TagUpdateInputSerializer(BodySerializer):
     tag = StrictCharField(required=False, trim_whitespace=False, error_messages=messages_for("tag"))
     description = StrictCharField(
@@ -100,6 +126,15 @@ class TagUpdateInputSerializer(BodySerializer):
         return value
 
 
+@schema_rules(
+    properties={
+        "tags": {
+            "items": {"type": "string", **LABEL},
+            "maxItems": MAX_TAGS_PER_CONVERSATION,
+        }
+    }
+)
+@request_example({"tags": ["python", "lists"]})
 class ConversationTagsSetInputSerializer(BodySerializer):
     tags = serializers.ListField(
         child=StrictCharField(
@@ -113,6 +148,8 @@ class ConversationTagsSetInputSerializer(BodySerializer):
     )
 
 
+@schema_rules(**LABEL_RULES)
+@request_example({"tag": "python"})
 class ConversationTagAddInputSerializer(BodySerializer):
     tag = StrictCharField(trim_whitespace=False, error_messages=messages_for("tag"))
 

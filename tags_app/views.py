@@ -7,7 +7,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from chatcore.schema import ERROR
+from chatcore.schema import ERROR, PAGE_SIZE_SCHEMA
 from chatcore.serializers import validated
 from chatcore.viewsets import ApiViewSet
 from tags_app import selectors, services
@@ -38,8 +38,10 @@ class TagViewSet(ApiViewSet):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("pageNumber", int, description="1-based page (default 1)"),
-            OpenApiParameter("pageSize", int, description="1..100 (default 25)"),
+            OpenApiParameter(
+                "pageNumber", PAGE_SIZE_SCHEMA, description="1-based page (default 1)"
+            ),
+            OpenApiParameter("pageSize", PAGE_SIZE_SCHEMA, description="1..100 (default 25)"),
             OpenApiParameter("sort", str, enum=SORT_FIELDS),
             OpenApiParameter("order", str, enum=SORT_ORDERS),
         ],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import logout as session_logout
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,8 +24,6 @@ from chatcore.serializers import validated
 from chatcore.throttles import AccountDeleteThrottle, PasswordResetThrottle
 from chatcore.viewsets import ApiViewSet
 
-DELETE_EXAMPLE = OpenApiExample("password", value={"password": "correct horse battery staple"})
-
 
 class AccountViewSet(CurrentUserViewSet):
     """``/api/user``: read (``CurrentUserViewSet``) and delete the signed-in account."""
@@ -35,7 +33,6 @@ class AccountViewSet(CurrentUserViewSet):
 
     @extend_schema(
         request=AccountDeleteInputSerializer,
-        examples=[DELETE_EXAMPLE],
         responses={200: AccountDeletedSerializer, 400: ERROR, 401: ERROR, 403: ERROR, 429: ERROR},
         description="Delete the account and all its data (password required in the body).",
     )
@@ -57,7 +54,6 @@ class PasswordResetViewSet(ApiViewSet):
 
     @extend_schema(
         request=PasswordResetRequestInputSerializer,
-        examples=[OpenApiExample("email", value={"email": "alice@example.com"})],
         responses={200: MessageResponseSerializer, 400: ERROR, 429: ERROR},
         auth=[],
         description="Mail a reset link; the same answer whether or not the account exists.",
@@ -69,12 +65,6 @@ class PasswordResetViewSet(ApiViewSet):
 
     @extend_schema(
         request=PasswordResetInputSerializer,
-        examples=[
-            OpenApiExample(
-                "reset",
-                value={"userId": "42", "token": "cf1x2k-…", "password": "a new long password"},
-            )
-        ],
         responses={200: MessageResponseSerializer, 400: ERROR, 429: ERROR},
         auth=[],
         description="Set a new password with the link's token; revokes every refresh token.",

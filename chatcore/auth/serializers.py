@@ -3,9 +3,19 @@
 from rest_framework import serializers
 
 from chatcore.models import User
+from chatcore.schema_examples import request_example
 from chatcore.serializers import ModelSerializer, TimestampField
 
 
+@request_example(
+    {
+        "name": "Alice Martin",
+        "username": "alice",
+        "email": "alice@example.com",
+        "password": "a long passphrase 42",
+        "confirm_password": "a long passphrase 42",
+    }
+)
 class RegisterInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(min_length=8, max_length=128, trim_whitespace=False)
@@ -20,11 +30,18 @@ class RegisterInputSerializer(serializers.Serializer):
         return attrs
 
 
+@request_example({"email": "alice@example.com", "password": "a long passphrase 42"})
 class LoginInputSerializer(serializers.Serializer):
     email = serializers.CharField(max_length=254)
     password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
+@request_example(
+    {
+        "refreshToken": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+        ".eyJ0b2tlbl90eXBlIjoicmVmcmVzaCJ9.c2lnbmF0dXJl"
+    }
+)
 class RefreshInputSerializer(serializers.Serializer):
     """Browsers send the ``refreshToken`` cookie; scripts may send the token in the body."""
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from chatcore.schema import schema_rules, search_query_schema
+from chatcore.schema_examples import CONVERSATION_ID, request_example
 from chatcore.serializers import (
     BodySerializer,
     StrictBooleanField,
@@ -25,6 +27,7 @@ def _boolean(name: str, **kwargs: Any) -> StrictBooleanField:
     )
 
 
+@schema_rules(additionalProperties=False, properties={"search": search_query_schema})
 class BulkFilterSerializer(serializers.Serializer):
     """The filters of ``GET /api/convos``, as JSON (unknown keys refused: a typo must not
     widen the selection to everything)."""
@@ -58,6 +61,21 @@ class BulkFilterSerializer(serializers.Serializer):
         }
 
 
+NEED_MORE = ("move", "tag", "untag")
+
+
+@schema_rules(
+    properties={"conversationIds": {"minItems": 1}},  # allow_empty=False
+    # validate(): exactly one of conversationIds or filter; move needs projectId, tag and
+    # untag need tag.
+    oneOf=[{"required": ["conversationIds"]}, {"required": ["filter"]}],
+    anyOf=[
+        {"properties": {"action": {"enum": [a for a in ACTIONS if a not in NEED_MORE]}}},
+        {"properties": {"action": {"enum": ["move"]}}, "required": ["projectId"]},
+        {"properties": {"action": {"enum": ["tag", "untag"]}}, "required": ["tag"]},
+    ],
+)
+@request_example({"action": "tag", "conversationIds": [CONVERSATION_ID], "tag": "python"})
 class BulkInputSerializer(BodySerializer, StrictInputSerializer):
     action = serializers.ChoiceField(
         choices=list(ACTIONS),

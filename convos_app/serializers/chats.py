@@ -8,7 +8,11 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from chatcore.ai.registry import available_models
+from chatcore.schema import NOT_BLANK_PATTERN, schema_rules, text_limit_schema
+from chatcore.schema_examples import QUESTION, request_example
 from chatcore.serializers import (
+    UUID_PATTERN,
     PageSizeField,
     StrictBooleanField,
     StrictCharField,
@@ -154,6 +158,14 @@ class ChatListSerializer(serializers.Serializer):
 
 
 # --- input serializers ---------------------------------------------------------------------------
+def _model_ids() -> dict:
+    """``modelId`` is one of the configured models (``chatcore.ai.registry``), or null for the
+    default; the schema lists them as they are when it is generated."""
+    return {"enum": [*available_models(), None]}
+
+
+@schema_rules(properties={"modelId": _model_ids})
+@request_example({"title": "Python questions", "isTemporary": False})
 class ChatCreateInputSerializer(serializers.Serializer):
     title = StrictCharField(required=False, allow_blank=True, max_length=TITLE_MAX_LENGTH)
     modelId = StrictCharField(
@@ -194,6 +206,15 @@ class UserIdField(serializers.Field):
         return str(value)
 
 
+@schema_rules(
+    properties={
+        "content": lambda: {"pattern": NOT_BLANK_PATTERN, **text_limit_schema()},
+        "modelId": _model_ids,
+        # validate_workflowId lower-cases before checking, so either case is a UUID here.
+        "workflowId": {"format": "uuid", "pattern": UUID_PATTERN.pattern.replace("a-f", "a-fA-F")},
+    }
+)
+@request_example({"content": QUESTION, "modelId": "echo"})
 class ChatMessageCreateInputSerializer(serializers.Serializer):
     """A chat message body: ``{content, modelId?, userId?, workflowId?}``; ``userId`` defaults
     to the caller (any other is a 403) and ``modelId`` to the chat's model."""

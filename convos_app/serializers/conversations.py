@@ -12,6 +12,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from chatcore.schema import schema_rules
+from chatcore.schema_examples import CONVERSATION_ID, MESSAGE_ID, request_example
 from chatcore.serializers import (
     BodySerializer,
     ModelSerializer,
@@ -32,6 +34,7 @@ from convos_app.selectors.conversations import (
     SORT_FIELDS,
     ConversationPage,
 )
+from convos_app.services.fork import FORK_OPTIONS
 
 # --- Inputs -----------------------------------------------------------------------------------
 # The ``{arg: {...}}`` envelope LibreChat's client sends to rename, archive and delete.
@@ -101,6 +104,7 @@ class ConversationUpdateArgSerializer(serializers.Serializer):
     )
 
 
+@request_example({"arg": {"conversationId": CONVERSATION_ID, "title": "Reversing lists in Python"}})
 class ConversationUpdateInputSerializer(BodySerializer):
     arg = ConversationUpdateArgSerializer(error_messages=ARG_ERRORS)
 
@@ -116,6 +120,7 @@ class ConversationArchiveArgSerializer(serializers.Serializer):
     )
 
 
+@request_example({"arg": {"conversationId": CONVERSATION_ID, "isArchived": True}})
 class ConversationArchiveInputSerializer(BodySerializer):
     arg = ConversationArchiveArgSerializer(error_messages=ARG_ERRORS)
 
@@ -131,6 +136,7 @@ class ConversationPinArgSerializer(serializers.Serializer):
     )
 
 
+@request_example({"arg": {"conversationId": CONVERSATION_ID, "pinned": True}})
 class ConversationPinInputSerializer(BodySerializer):
     arg = ConversationPinArgSerializer(error_messages=ARG_ERRORS)
 
@@ -152,10 +158,21 @@ class ConversationDeleteArgSerializer(serializers.Serializer):
     )
 
 
+@request_example({"arg": {"conversationId": CONVERSATION_ID}})
 class ConversationDeleteInputSerializer(BodySerializer):
     arg = ConversationDeleteArgSerializer(error_messages=ARG_ERRORS)
 
 
+@schema_rules(properties={"option": {"enum": [*FORK_OPTIONS, None]}})
+@request_example(
+    {
+        "conversationId": CONVERSATION_ID,
+        "messageId": MESSAGE_ID,
+        "option": "directPath",
+        "splitAtTarget": False,
+        "latestMessageId": MESSAGE_ID,
+    }
+)
 class ConversationForkInputSerializer(BodySerializer):
     conversationId = public_id_field("conversationId")
     messageId = public_id_field("messageId")
@@ -170,6 +187,7 @@ class ConversationForkInputSerializer(BodySerializer):
     latestMessageId = public_id_field("latestMessageId", required=False, allow_null=True)
 
 
+@request_example({"conversationId": CONVERSATION_ID, "title": "Reversing lists in Python (copy)"})
 class ConversationDuplicateInputSerializer(BodySerializer):
     conversationId = public_id_field("conversationId")
     title = StrictCharField(

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chatcore.jobs.models import Job, JobStatus
+from chatcore.schema_examples import request_example
 from chatcore.serializers import (
     BodySerializer,
     StrictBooleanField,
@@ -107,6 +108,9 @@ class ExportJobSerializer(_JobSerializer):
         }
 
 
+@request_example(
+    {"tags": ["python"], "isArchived": False, "updatedAfter": "2026-01-01T00:00:00.000Z"}
+)
 class ConversationExportJobInputSerializer(StrictInputSerializer, BodySerializer):
     """``POST /api/convos/export``: every filter optional; all of them must match."""
 

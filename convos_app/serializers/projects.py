@@ -7,6 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from chatcore.schema_examples import PROJECT_ID, request_example
 from chatcore.serializers import (
     BodySerializer,
     PageSizeField,
@@ -40,16 +41,19 @@ def _description_field() -> StrictCharField:
     )
 
 
+@request_example({"name": "Data pipeline", "description": "Chats about the nightly ETL job"})
 class ProjectCreateInputSerializer(BodySerializer, StrictInputSerializer):
     name = _name_field()
     description = _description_field()
 
 
+@request_example({"name": "Data pipeline v2"})
 class ProjectUpdateInputSerializer(BodySerializer, StrictInputSerializer):
     name = _name_field(required=False)
     description = _description_field()
 
 
+@request_example({"projectId": PROJECT_ID})
 class ProjectAssignInputSerializer(BodySerializer, StrictInputSerializer):
     projectId = public_id_field("projectId", allow_null=True)
 

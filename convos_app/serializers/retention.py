@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from chatcore.schema_examples import CONVERSATION_ID, request_example
 from chatcore.serializers import (
     BodySerializer,
     StrictBooleanField,
@@ -31,10 +32,12 @@ class ConversationTemporaryArgSerializer(serializers.Serializer):
     )
 
 
+@request_example({"arg": {"conversationId": CONVERSATION_ID, "isTemporary": True}})
 class ConversationTemporaryInputSerializer(BodySerializer):
     arg = ConversationTemporaryArgSerializer(error_messages=ARG_ERRORS)
 
 
+@request_example({"deleteAfterDays": 90, "keepPinned": True, "keepArchived": False})
 class RetentionInputSerializer(BodySerializer):
     """``PUT /api/user/settings/retention``: the whole policy; left-out fields take their
     defaults (no age rule, pinned kept, archived not kept)."""

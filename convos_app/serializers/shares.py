@@ -14,6 +14,8 @@ from typing import Any
 from rest_framework import serializers
 
 from chatcore.pagination import MAX_PAGE_SIZE
+from chatcore.schema import schema_rules
+from chatcore.schema_examples import MESSAGE_ID, request_example
 from chatcore.serializers import (
     BodySerializer,
     ModelSerializer,
@@ -34,6 +36,7 @@ DEFAULT_PAGE_SIZE = 10
 
 
 # --- Inputs ------------------------------------------------------------------------------------
+@request_example({"targetMessageId": MESSAGE_ID, "hideModel": False})
 class SharedLinkCreateInputSerializer(BodySerializer):
     """``{targetMessageId?, snapshotFiles?, hideModel?}``. Files are never part of a snapshot,
     so ``snapshotFiles`` is accepted (LibreChat's client sends it) and has no effect."""
@@ -85,6 +88,9 @@ class SharedLinkListQuerySerializer(serializers.Serializer):
         return attrs
 
 
+# validate_shareRevision: an ISO 8601 date-time with its offset (RFC 3339's date-time).
+@schema_rules(properties={"shareRevision": {"format": "date-time"}})
+@request_example({"targetMessageIndex": 1, "shareRevision": "2026-11-30T09:15:00.000Z"})
 class SharedLinkForkInputSerializer(BodySerializer):
     targetMessageIndex = StrictIntegerField(
         required=False,

@@ -7,7 +7,8 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from chatcore.schema import ERROR
+from chatcore.models import PUBLIC_ID_MAX_LENGTH
+from chatcore.schema import ERROR, NOT_BLANK_PATTERN, PAGE_SIZE_SCHEMA, search_query_schema
 from chatcore.serializers import validated
 from chatcore.throttles import ConversationForkIPThrottle, ConversationForkUserThrottle
 from chatcore.viewsets import ApiViewSet
@@ -46,14 +47,20 @@ from convos_app.services.fork import conversation_fork
 from convos_app.services.titles import conversation_title_wait
 
 LIST_PARAMETERS = [
-    OpenApiParameter("limit", int, description="Page size, 1..100 (default 25)"),
+    OpenApiParameter("limit", PAGE_SIZE_SCHEMA, description="Page size, 1..100 (default 25)"),
     OpenApiParameter("cursor", str, description="nextCursor of the previous page"),
     OpenApiParameter("isArchived", bool, description="true: archived only (default false)"),
-    OpenApiParameter("tags", str, many=True, description="Any of these tags"),
-    OpenApiParameter("search", str, description="Title or message text"),
+    OpenApiParameter(
+        "tags",
+        {"type": "array", "items": {"type": "string", "pattern": NOT_BLANK_PATTERN}},
+        description="Any of these tags",
+    ),
+    OpenApiParameter("search", search_query_schema(), description="Title or message text"),
     OpenApiParameter("pinned", bool, description="true: pinned only; false: unpinned only"),
     OpenApiParameter(
-        "projectId", str, description="A project's id, or 'unassigned' (in no project)"
+        "projectId",
+        {"type": "string", "maxLength": PUBLIC_ID_MAX_LENGTH},
+        description="A project's id, or 'unassigned' (in no project)",
     ),
     OpenApiParameter("sortBy", str, enum=list(selectors.SORT_FIELDS)),
     OpenApiParameter("sortDirection", str, enum=list(selectors.SORT_DIRECTIONS)),

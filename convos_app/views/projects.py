@@ -7,7 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from chatcore.schema import ERROR
+from chatcore.schema import ERROR, PAGE_SIZE_SCHEMA
 from chatcore.serializers import validated
 from chatcore.viewsets import ApiViewSet
 from convos_app.selectors import projects as selectors
@@ -41,7 +41,9 @@ class ProjectViewSet(ApiViewSet):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("limit", int, description="Page size, 1..100 (default 25)"),
+            OpenApiParameter(
+                "limit", PAGE_SIZE_SCHEMA, description="Page size, 1..100 (default 25)"
+            ),
             OpenApiParameter("cursor", str, description="nextCursor of the previous page"),
             OpenApiParameter("search", str, description="Part of the name, any case"),
             OpenApiParameter("sortBy", str, enum=list(PROJECT_SORT_FIELDS)),

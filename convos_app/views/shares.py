@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from chatcore.errors import Forbidden
-from chatcore.schema import ERROR
+from chatcore.schema import ERROR, PAGE_SIZE_SCHEMA
 from chatcore.serializers import validated
 from chatcore.throttles import (
     ConversationForkIPThrottle,
@@ -54,9 +54,15 @@ PRIVATE = "private, no-store"
 PUBLIC = "public, no-cache"
 
 LIST_PARAMETERS = [
-    OpenApiParameter("pageSize", int, description="Page size, 1..100 (default 10)"),
-    OpenApiParameter("cursor", str, description="nextCursor of the previous page"),
-    OpenApiParameter("search", str, description="Part of the title, any case"),
+    OpenApiParameter("pageSize", PAGE_SIZE_SCHEMA, description="Page size, 1..100 (default 10)"),
+    OpenApiParameter(
+        "cursor",
+        {"type": "string", "maxLength": 4096},
+        description="nextCursor of the previous page",
+    ),
+    OpenApiParameter(
+        "search", {"type": "string", "maxLength": 1000}, description="Part of the title, any case"
+    ),
     OpenApiParameter("sortBy", str, enum=list(selectors.SORT_FIELDS)),
     OpenApiParameter("sortDirection", str, enum=list(selectors.SORT_DIRECTIONS)),
 ]

@@ -9,10 +9,14 @@ from django.conf import settings
 from rest_framework import serializers
 
 from chatcore.errors import InvalidInput
+from chatcore.schema_examples import request_example
 
 INVALID_ARTIFACT_REQUEST = "Invalid request parameters"
 
 
+@request_example(
+    {"index": 0, "original": "print(items.reverse())", "updated": "print(items[::-1])"}
+)
 class MessageArtifactInputSerializer(serializers.Serializer):
     """Every problem answers LibreChat's one sentence, as its route does."""
 

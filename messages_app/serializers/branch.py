@@ -8,10 +8,12 @@ from typing import Any
 from rest_framework import serializers
 
 from chatcore.errors import InvalidInput
+from chatcore.schema_examples import MESSAGE_ID, request_example
 
 BRANCH_FIELDS_REQUIRED = "messageId and agentId are required"
 
 
+@request_example({"messageId": MESSAGE_ID, "agentId": "agent_research"})
 class MessageBranchInputSerializer(serializers.Serializer):
     """Every problem answers LibreChat's one sentence (its client shows no field detail)."""
 

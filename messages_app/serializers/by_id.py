@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from chatcore.schema_examples import request_example
 from chatcore.serializers import StrictInputSerializer, TimestampField, iso
 from messages_app.selectors.by_id import ChatMessageRecord
 
@@ -60,6 +61,7 @@ class ChatMessageSerializer(serializers.Serializer):
         return chat_message_representation(instance)
 
 
+@request_example({"liked": True})
 class ChatMessageUpdateInputSerializer(StrictInputSerializer):
     """``PUT /api/messages/{id}``: ``{"liked": true | false | null}`` and nothing else."""
 

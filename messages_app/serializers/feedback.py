@@ -8,6 +8,8 @@ from typing import Any
 from rest_framework import serializers
 
 from chatcore.errors import invalid_input
+from chatcore.schema import schema_rules
+from chatcore.schema_examples import request_example
 from chatcore.serializers import StrictCharField
 from messages_app.models import FEEDBACK_TEXT_MAX_LENGTH, Feedback
 from messages_app.selectors.messages import FeedbackRecord, MessageRecord
@@ -72,6 +74,19 @@ class MessageFeedbackResultSerializer(serializers.Serializer):
         }
 
 
+@schema_rules(
+    # validate(): a tag belongs to its rating; the free text comes as text or as comment.
+    oneOf=[
+        {"properties": {"rating": {"enum": [rating]}, "tag": {"enum": [*tags, None]}}}
+        for rating, tags in FEEDBACK_TAGS.items()
+    ],
+    **{
+        "not": {
+            "required": ["text", "comment"],
+            "properties": {"text": {"type": "string"}, "comment": {"type": "string"}},
+        }
+    },
+)
 class FeedbackInputSerializer(serializers.Serializer):
     rating = serializers.ChoiceField(choices=Feedback.Rating.choices)
     tag = StrictCharField(required=False, allow_null=True, max_length=64)
@@ -91,6 +106,15 @@ class FeedbackInputSerializer(serializers.Serializer):
         return attrs
 
 
+@request_example(
+    {
+        "feedback": {
+            "rating": "thumbsUp",
+            "tag": "accurate_reliable",
+            "text": "Exactly what I needed",
+        }
+    }
+)
 class MessageFeedbackInputSerializer(serializers.Serializer):
     """``{"feedback": {...}}``; ``{}``, ``{"feedback": null}`` and ``{"feedback": {}}`` clear it.
 

@@ -8,6 +8,8 @@ from typing import Any
 from django.conf import settings
 from rest_framework import serializers
 
+from chatcore.schema import schema_rules
+from chatcore.schema_examples import request_example
 from chatcore.serializers import (
     BodySerializer,
     StrictBooleanField,
@@ -150,6 +152,14 @@ def _agent_field() -> StrictCharField:
     )
 
 
+# What _MemoryKeyMixin.validate_key accepts.
+KEY_RULES = {"properties": {"key": {"pattern": f"^[a-z0-9_]{{1,{MEMORY_KEY_MAX_LENGTH}}}$"}}}
+
+
+@schema_rules(**KEY_RULES)
+@request_example(
+    {"key": "preferred_language", "value": "Answers in Python 3.12 unless asked otherwise"}
+)
 class MemoryCreateInputSerializer(_MemoryKeyMixin, BodySerializer):
     """``POST /api/memories {key, value, agentId?}``."""
 
@@ -158,6 +168,8 @@ class MemoryCreateInputSerializer(_MemoryKeyMixin, BodySerializer):
     agentId = _agent_field()
 
 
+@schema_rules(**KEY_RULES)
+@request_example({"value": "Answers in Python 3.13 unless asked otherwise"})
 class MemoryUpdateInputSerializer(_MemoryKeyMixin, BodySerializer):
     """``PATCH /api/memories/{key|id/{id}} {key?, value}``: ``key`` renames the memory."""
 
@@ -171,6 +183,7 @@ class MemoryAgentQuerySerializer(serializers.Serializer):
     agentId = _agent_field()
 
 
+@request_example({"memories": True})
 class MemoryPreferencesInputSerializer(BodySerializer):
     """``PATCH /api/memories/preferences {memories: true|false}``."""
 

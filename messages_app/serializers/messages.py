@@ -15,6 +15,14 @@ from rest_framework import serializers
 
 from chatcore.errors import InvalidInput
 from chatcore.models import NO_PARENT
+from chatcore.schema import schema_rules, text_limit_schema
+from chatcore.schema_examples import (
+    ANSWER,
+    MESSAGE_ID,
+    PARENT_MESSAGE_ID,
+    QUESTION,
+    request_example,
+)
 from chatcore.serializers import (
     JSONListField,
     JSONObjectField,
@@ -223,6 +231,41 @@ def _check_content(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
 TEXT_OR_CONTENT_REQUIRED = "text or content is required"
 
 
+NOT_THE_ROOT = {"not": {"enum": [NO_PARENT]}}
+
+
+@schema_rules(
+    # validate(): text (a string) or content must be sent; the root placeholder id is no
+    # message's own id.
+    anyOf=[
+        {"required": ["text"], "properties": {"text": {"type": "string"}}},
+        {"required": ["content"], "properties": {"content": {"type": "array"}}},
+    ],
+    properties={
+        "text": text_limit_schema,
+        # _check_content: every part is an object with a "type" of 1..64 characters.
+        "content": {
+            "items": {
+                "type": "object",
+                "required": ["type"],
+                "properties": {"type": {"type": "string", "minLength": 1, "maxLength": 64}},
+            }
+        },
+        "messageId": NOT_THE_ROOT,
+        "newMessageId": NOT_THE_ROOT,
+    },
+)
+@request_example(
+    {
+        "messageId": MESSAGE_ID,
+        "parentMessageId": PARENT_MESSAGE_ID,
+        "sender": "User",
+        "text": QUESTION,
+        "isCreatedByUser": True,
+        "endpoint": "openAI",
+        "model": "gpt-4o",
+    }
+)
 class MessageCreateInputSerializer(serializers.Serializer):
     """Body of ``POST /api/messages/{conversationId}`` (a ``TMessage``)."""
 
@@ -283,6 +326,14 @@ class MessageCreateInputSerializer(serializers.Serializer):
         return attrs
 
 
+@schema_rules(
+    properties={
+        "text": text_limit_schema,
+        # validate_index refuses null too (Invalid index): absent means the whole text.
+        "index": {"type": "integer", "minimum": 0, "nullable": False},
+    }
+)
+@request_example({"text": ANSWER, "model": "gpt-4o"})
 class MessageUpdateInputSerializer(serializers.Serializer):
     """Body of ``PUT /api/messages/{c}/{m}``: whole text, or one part's text with ``index``."""
 
