@@ -147,24 +147,14 @@ class _Writer:
         if not self.pending:
             return
         copies = self.copies
-        user_id = self.user.pk
         conversation_pks, message_pks = reserve_pks(
             [
                 (Conversation, len(self.pending)),
                 (Message, sum(len(item.source.messages) for item in self.pending)),
             ]
         )
-        next_message_pk = iter(message_pks).__next__
         conversation_rows: list[tuple[Any, ...]] = []
-        message_rows: list[tuple[Any, ...]] = []
-        part_rows: list[tuple[Any, ...]] = []
-        feedback_rows: list[tuple[Any, ...]] = []
-        documents: list[dict[str, Any]] = []  # each message's values, for its search document
         conversations: list[Conversation] = []
-        searchable = set(SEARCHABLE_PART_TYPES)
-        message_defaults = {
-            name: copies.messages.default(name) for name in ("is_temporary", "expired_at")
-        }
         for item, conversation_pk in zip(self.pending, conversation_pks, strict=True):
             values = item.conversation
             values["id"] = conversation_pk
@@ -172,15 +162,57 @@ class _Writer:
             conversation = Conversation(**values)
             conversation.search_tag_names = []  # tags are linked (and indexed) by link_tags
             conversations.append(conversation)
+            if item.source.tags:
+                self.tags[conversation_pk] = item.source.tags
+            self.public_ids.append(values["conversation_id"])
+        copies.conversations.copy(conversation_rows)
+        parts: list[tuple[Any, ...]] = []
+        feedback: list[tuple[Any, ...]] = []
+        documents: list[dict[str, Any]] = []  # each message's values, for its search document
+        # The message rows are built while they stream: the server stores the first ones
+        # while the next are being built.
+        written = copies.messages.copy(
+            self._message_rows(conversation_pks, message_pks, parts, feedback, documents)
+        )
+        if parts:
+            copies.parts.copy(parts)
+        if feedback:
+            copies.feedback.copy(feedback)
+        after_conversations_imported(
+            user=self.user,
+            conversation_pks=conversation_pks,
+            conversations=conversations,
+            messages=documents,
+        )
+        self.conversations += len(conversation_rows)
+        self.messages += written
+        self.pending = []
+        self.pending_messages = 0
+
+    def _message_rows(
+        self,
+        conversation_pks: list[int],
+        message_pks: list[int],
+        parts: list[tuple[Any, ...]],
+        feedback: list[tuple[Any, ...]],
+        documents: list[dict[str, Any]],
+    ) -> Iterator[tuple[Any, ...]]:
+        """The pending messages' rows, with their content parts' and feedback rows and their
+        search documents' values collected on the side."""
+        copies = self.copies
+        user_id = self.user.pk
+        next_message_pk = iter(message_pks).__next__
+        searchable = set(SEARCHABLE_PART_TYPES)
+        message_defaults = {
+            name: copies.messages.default(name) for name in ("is_temporary", "expired_at")
+        }
+        for item, conversation_pk in zip(self.pending, conversation_pks, strict=True):
+            messages = item.source.messages
             ids = dict(
-                zip(
-                    (m.source_id for m in item.source.messages),
-                    new_public_ids(len(item.source.messages)),
-                    strict=True,
-                )
+                zip((m.source_id for m in messages), new_public_ids(len(messages)), strict=True)
             )
             parents = _repaired_parents(item.source, ids)
-            for message in item.source.messages:
+            for message in messages:
                 pk = next_message_pk()
                 row = message_values(
                     message_id=ids[message.source_id],
@@ -198,49 +230,30 @@ class _Writer:
                 row["id"] = pk
                 row["user_id"] = user_id
                 row["conversation_id"] = conversation_pk
-                message_rows.append(copies.messages.row(row))
+                yield copies.messages.row(row)
                 texts: list[str] = []
                 for index, payload in enumerate(message.content):
                     part = content_part_values(index=index, payload=payload)
                     part["user_id"] = user_id
                     part["message_id"] = pk
-                    part_rows.append(copies.parts.row(part))
+                    parts.append(copies.parts.row(part))
                     if part["type"] in searchable:
                         texts.append(part["text"])
-                feedback = message.feedback
-                if feedback is not None:
-                    feedback_rows.append(
+                if message.feedback is not None:
+                    rating = message.feedback
+                    feedback.append(
                         copies.feedback.row(
                             {
                                 "user_id": user_id,
                                 "message_id": pk,
-                                "rating": feedback.rating,
-                                "tag": feedback.tag,
-                                "text": feedback.text,
-                                "comment_key": feedback.comment_key,
+                                "rating": rating.rating,
+                                "tag": rating.tag,
+                                "text": rating.text,
+                                "comment_key": rating.comment_key,
                             }
                         )
                     )
                 documents.append({**message_defaults, **row, "search_part_texts": texts})
-            if item.source.tags:
-                self.tags[conversation_pk] = item.source.tags
-            self.public_ids.append(values["conversation_id"])
-        copies.conversations.copy(conversation_rows)
-        copies.messages.copy(message_rows)
-        if part_rows:
-            copies.parts.copy(part_rows)
-        if feedback_rows:
-            copies.feedback.copy(feedback_rows)
-        after_conversations_imported(
-            user=self.user,
-            conversation_pks=conversation_pks,
-            conversations=conversations,
-            messages=documents,
-        )
-        self.conversations += len(conversation_rows)
-        self.messages += len(message_rows)
-        self.pending = []
-        self.pending_messages = 0
 
     def link_tags(self) -> None:
         """Tag every written conversation through the tags service (normalised labels, exact
