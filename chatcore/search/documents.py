@@ -133,6 +133,7 @@ class DocumentWrites:
         The rows are streamed with ``COPY`` into a temporary table and moved into the document
         table by one ``INSERT ... SELECT`` that computes the vectors: for thousands of rows
         that costs a fraction of binding one array per column (psycopg dumps those in Python).
+        Four statements whatever the number of rows.
         """
         weight = getattr(index, "search_weight", "D")
         if weight not in {"A", "B", "C", "D"}:
@@ -153,7 +154,6 @@ class DocumentWrites:
             log_statement(self.db, copy_sql, started)
             cursor.execute(
                 f"""
-                WITH t AS (DELETE FROM {STAGING} RETURNING *)
                 INSERT INTO {self.table} AS d
                     (django_ct, django_id, user_id, group_id, body, vector, data,
                      created_at, updated_at)
@@ -161,11 +161,14 @@ class DocumentWrites:
                        setweight(to_tsvector(%s::regconfig, t.norm), %s::"char")
                            || array_to_tsvector(ARRAY[' owner ' || t.uid::text]),
                        t.data, t.created, t.updated
-                FROM t
+                FROM {STAGING} t
                 {_ON_CONFLICT}
                 """,
                 [self.config, weight],
             )
+            # Emptied by TRUNCATE, not DELETE: deleted rows stay in the table until the
+            # transaction ends, and the next batch would scan every earlier batch's.
+            cursor.execute(f"TRUNCATE {STAGING}")
 
     def remove(self, obj_or_string: Any, commit: bool = True) -> None:
         if isinstance(obj_or_string, str):
