@@ -4,8 +4,9 @@
 deterministic exports under ``var/bench/`` — realistic mapping trees with system roots,
 regenerated replies (branches), code, tool/browsing output and web citations — then runs
 ``manage.py import_conversations`` on each in a fresh process against the bench database and
-reports wall time, throughput and the process's peak RSS. Comparing the peak RSS of the small
-and the large file shows whether memory stays flat as the file grows (it should: the importer
+reports wall time, messages/s (of the import as the command times it, and with the process
+start included) and the import process's own peak RSS. Comparing the peak RSS of the small and
+the large file shows whether memory stays flat as the file grows (it should: the importer
 streams one conversation at a time). Imported rows are deleted afterwards.
 """
 
@@ -14,9 +15,10 @@ from __future__ import annotations
 import json
 import os
 import random
-import resource
+import re
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -219,18 +221,28 @@ def generate(path: Path, megabytes: int, seed: int = 7) -> tuple[int, int]:
 def _import(path: Path) -> dict:
     env = {**os.environ, "CHATCORE_DB_NAME": BENCH_DB}
     command = [sys.executable, "manage.py", "import_conversations", str(path), "--user", EMAIL]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.monotonic()
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    elapsed = time.monotonic() - started
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if done.returncode != 0:
-        raise SystemExit(f"import failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    summary = done.stdout.strip().splitlines()[0]
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.monotonic()
+        child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err, text=True)
+        # wait4 gives this child's own peak RSS (RUSAGE_CHILDREN would be the maximum over
+        # every child this process ever waited for).
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.monotonic() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if child.returncode != 0:
+        raise SystemExit(f"import failed ({child.returncode}):\n{stderr[-2000:]}")
+    summary = stdout.strip().splitlines()[0]
+    # "...: imported N conversations, M messages (format) in S s; skipped K"
+    counted = re.search(r"(\d+) messages \(\w+\) in ([\d.]+)s", summary)
+    messages, seconds = (int(counted[1]), float(counted[2])) if counted else (0, elapsed)
     return {
         "elapsed": elapsed,
-        # RUSAGE_CHILDREN is the max over finished children: exact while runs grow in size.
-        "peak_rss_mb": max(peak_kb, before) / 1024,
+        "messages": messages,
+        "import_seconds": seconds,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
         "summary": summary,
     }
 
@@ -261,8 +273,10 @@ def main() -> None:
         size = path.stat().st_size
         print(
             f"import {path.name} ({size / 1e6:.1f} MB): {result['elapsed']:.1f}s wall, "
-            f"{size / 1e6 / result['elapsed']:.2f} MB/s, peak RSS {result['peak_rss_mb']:.0f} MB"
-            f"\n  {result['summary']}",
+            f"{result['messages']:,} messages in {result['import_seconds']:.1f}s = "
+            f"{result['messages'] / result['import_seconds']:,.0f} messages/s "
+            f"(process start included: {result['messages'] / result['elapsed']:,.0f}/s), "
+            f"peak RSS {result['peak_rss_mb']:.0f} MB\n  {result['summary']}",
             flush=True,
         )
         _cleanup()

@@ -2,7 +2,9 @@
 
 Creating a message (API, chats reply, branch), copying one (fork, duplicate), importing and
 seeding all build unsaved ``Message`` / ``ContentPart`` instances here and save them their own
-way (``save``, ``bulk_create``). So the rules a row must follow are written once: a minted public
+way (``save``, ``bulk_create``); the import, which streams rows with ``COPY`` and builds no
+instances, takes the same columns as plain values (``message_values``,
+``content_part_values``). So the rules a row must follow are written once: a minted public
 id unless one is given, ``NO_PARENT`` for a missing parent, the role's default sender, one
 timestamp for both ``created_at`` and ``updated_at`` unless told otherwise, and, for content
 parts, the extracted searchable text and the ``agentId`` column cut to what the column holds.
@@ -43,18 +45,24 @@ def part_agent_id(payload: Mapping[str, Any]) -> str | None:
     return agent[:AGENT_ID_MAX_LENGTH] if isinstance(agent, str) and agent else None
 
 
+def content_part_values(*, index: int, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The columns of one content part but its owner and message; ``payload`` is kept whole so
+    every client key round-trips."""
+    return {
+        "index": index,
+        "type": str(payload["type"])[:PART_TYPE_MAX_LENGTH],
+        "payload": dict(payload),
+        "text": part_text(payload),
+        "agent_id": part_agent_id(payload),
+    }
+
+
 def content_part_row(
     *, user: User, message: Message, index: int, payload: Mapping[str, Any]
 ) -> ContentPart:
-    """One unsaved content part; ``payload`` is kept whole so every client key round-trips."""
+    """One unsaved content part."""
     return ContentPart(
-        user=user,
-        message=message,
-        index=index,
-        type=str(payload["type"])[:PART_TYPE_MAX_LENGTH],
-        payload=dict(payload),
-        text=part_text(payload),
-        agent_id=part_agent_id(payload),
+        user=user, message=message, **content_part_values(index=index, payload=payload)
     )
 
 
@@ -68,10 +76,8 @@ def content_part_rows(
     ]
 
 
-def message_row(
+def message_values(
     *,
-    user: User,
-    conversation: Conversation,
     message_id: str | None = None,
     parent_message_id: str | None = None,
     sender: str | None = None,
@@ -79,8 +85,8 @@ def message_row(
     created_at: datetime | None = None,
     updated_at: datetime | None = None,
     **columns: Any,
-) -> Message:
-    """One unsaved message of ``user`` in ``conversation``.
+) -> dict[str, Any]:
+    """The columns of one message but its owner and conversation.
 
     Without ``message_id`` a fresh public id is minted; an empty ``parent_message_id`` makes a
     root; ``sender`` defaults to "User" or "Assistant" by role (an explicit ``""`` is kept);
@@ -90,14 +96,17 @@ def message_row(
     moment = created_at or timezone.now()
     if sender is None:
         sender = USER_SENDER if is_created_by_user else ASSISTANT_SENDER
-    return Message(
-        user=user,
-        conversation=conversation,
-        message_id=message_id or new_public_id(),
-        parent_message_id=parent_message_id or NO_PARENT,
-        sender=sender,
-        is_created_by_user=is_created_by_user,
-        created_at=moment,
-        updated_at=updated_at or moment,
+    return {
+        "message_id": message_id or new_public_id(),
+        "parent_message_id": parent_message_id or NO_PARENT,
+        "sender": sender,
+        "is_created_by_user": is_created_by_user,
+        "created_at": moment,
+        "updated_at": updated_at or moment,
         **columns,
-    )
+    }
+
+
+def message_row(*, user: User, conversation: Conversation, **values: Any) -> Message:
+    """One unsaved message of ``user`` in ``conversation`` (columns as ``message_values``)."""
+    return Message(user=user, conversation=conversation, **message_values(**values))

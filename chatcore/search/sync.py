@@ -134,6 +134,26 @@ def index_instances(objects: Sequence[Model]) -> None:
         _run(alias, work, "instances")
 
 
+def index_prepared(model: type[Model], prepared: Callable[[Any], Iterable[dict[str, Any]]]) -> bool:
+    """Write documents of ``model`` that the caller prepares from plain values, without model
+    instances: ``prepared(index)`` yields what ``index.full_prepare`` would return for each
+    row. Only a transactional connection whose backend takes prepared documents
+    (``update_prepared``) is written; the answer is False when another connection is
+    configured, and the caller then indexes its rows by key instead (nothing was written)."""
+    aliases = _aliases()
+    backends = [connections[alias].get_backend() for alias in aliases]
+    if not all(
+        is_transactional(alias) and hasattr(backend, "update_prepared")
+        for alias, backend in zip(aliases, backends, strict=True)
+    ):
+        return False
+    for alias, backend in zip(aliases, backends, strict=True):
+        index = _index_of(alias, model)
+        if index is not None:
+            backend.update_prepared(index, prepared(index))
+    return True
+
+
 def index_related(model: type[Model], field: str, values: Iterable[int]) -> None:
     """(Re)index every row of ``model`` whose ``field`` is in ``values`` (all messages of
     some conversations, say): streamed by 2,000 values and written in ``BATCH_SIZE``

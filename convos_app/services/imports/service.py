@@ -2,7 +2,7 @@
 
 ``conversations_import`` detects the format from the content, streams the file one conversation at a
 time, converts each with its format module, mints new ids, remaps parents and writes in
-``bulk_create`` batches — all inside **one** transaction, so a crash, a kill or a database error
+``COPY`` batches — all inside **one** transaction, so a crash, a kill or a database error
 leaves nothing behind (docs/api-behaviour.md#import). A conversation that cannot be converted is
 skipped and reported; a file that is not JSON, not a known format, or yields no conversation at all
 imports nothing and raises ``InvalidInput``.
@@ -17,7 +17,7 @@ conversation; NUL characters, lone surrogates, NaN numbers and over-deep JSON sk
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -25,14 +25,16 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from chatcore.bulk_copy import RowCopy, reserve_pks
 from chatcore.errors import InvalidInput
-from chatcore.models import NO_PARENT, User, new_public_id
+from chatcore.models import NO_PARENT, User, new_public_id, new_public_ids
 from chatcore.validators import json_value_problem
 from convos_app.models import Conversation, Project
+from convos_app.search import index_conversations
 from convos_app.services.projects import projects_by_name
 from convos_app.services.usage import with_token_count
 from messages_app.models import ContentPart, Feedback, Message
-from messages_app.rows import content_part_rows, message_row
+from messages_app.rows import content_part_values, message_values
 from messages_app.search_indexes import SEARCHABLE_PART_TYPES
 from messages_app.trees import TreeNode, topological_order
 from tags_app.services import tag_links_add_new
@@ -84,13 +86,26 @@ class ImportResult:
 
 @dataclass
 class _Pending:
-    conversation: Conversation
+    conversation: dict[str, Any]  # the conversation's column values, by attribute name
     source: ImportedConversation
 
 
 @dataclass
+class _Copies:
+    """One ``RowCopy`` per written model, prepared once per file."""
+
+    conversations: RowCopy = field(default_factory=lambda: RowCopy(Conversation, with_pk=True))
+    messages: RowCopy = field(default_factory=lambda: RowCopy(Message, with_pk=True))
+    parts: RowCopy = field(default_factory=lambda: RowCopy(ContentPart))
+    feedback: RowCopy = field(default_factory=lambda: RowCopy(Feedback))
+
+
+@dataclass
 class _Writer:
-    """Buffers converted conversations and writes them set-based, a batch at a time."""
+    """Buffers converted conversations and writes them set-based, a batch at a time: the keys
+    of the batch's conversations and messages are reserved in one statement, then each table
+    gets one ``COPY`` of plain rows (no model instances: ``chatcore.bulk_copy``), and the
+    search documents are built from the same values."""
 
     user: User
     batch_messages: int
@@ -101,20 +116,22 @@ class _Writer:
     public_ids: list[str] = field(default_factory=list)
     tags: dict[int, list[str]] = field(default_factory=dict)  # conversation pk -> its labels
     projects: dict[str, Project] = field(default_factory=dict)  # project name -> the user's
+    copies: _Copies = field(default_factory=_Copies)
 
     def add(self, source: ImportedConversation) -> None:
-        conversation = Conversation(
-            project=self._project(source.project) if source.project else None,
-            user=self.user,
-            conversation_id=new_public_id(),
-            title=source.title,
-            endpoint=source.endpoint,
-            model=source.model,
-            settings=source.settings,
-            created_at=source.created_at,
-            updated_at=source.updated_at,
+        project = self._project(source.project) if source.project else None
+        conversation = {
+            "project_id": project.pk if project is not None else None,
+            "user_id": self.user.pk,
+            "conversation_id": new_public_id(),
+            "title": source.title,
+            "endpoint": source.endpoint,
+            "model": source.model,
+            "settings": source.settings,
+            "created_at": source.created_at,
+            "updated_at": source.updated_at,
             **source.columns,
-        )
+        }
         self.pending.append(_Pending(conversation, source))
         self.pending_messages += len(source.messages) + 1
         if self.pending_messages >= self.batch_messages:
@@ -129,18 +146,75 @@ class _Writer:
     def flush(self) -> None:
         if not self.pending:
             return
-        conversations = [p.conversation for p in self.pending]
-        Conversation.objects.bulk_create(conversations, batch_size=500)
-        rows: list[Message] = []
-        parts: list[ContentPart] = []
-        feedback_of: list[tuple[Message, Any]] = []
-        for item in self.pending:
-            ids = {m.source_id: new_public_id() for m in item.source.messages}
+        copies = self.copies
+        conversation_pks, message_pks = reserve_pks(
+            [
+                (Conversation, len(self.pending)),
+                (Message, sum(len(item.source.messages) for item in self.pending)),
+            ]
+        )
+        conversation_rows: list[tuple[Any, ...]] = []
+        conversations: list[Conversation] = []
+        for item, conversation_pk in zip(self.pending, conversation_pks, strict=True):
+            values = item.conversation
+            values["id"] = conversation_pk
+            conversation_rows.append(copies.conversations.row(values))
+            conversation = Conversation(**values)
+            conversation.search_tag_names = []  # tags are linked (and indexed) by link_tags
+            conversations.append(conversation)
+            if item.source.tags:
+                self.tags[conversation_pk] = item.source.tags
+            self.public_ids.append(values["conversation_id"])
+        copies.conversations.copy(conversation_rows)
+        parts: list[tuple[Any, ...]] = []
+        feedback: list[tuple[Any, ...]] = []
+        documents: list[dict[str, Any]] = []  # each message's values, for its search document
+        # The message rows are built while they stream: the server stores the first ones
+        # while the next are being built.
+        written = copies.messages.copy(
+            self._message_rows(conversation_pks, message_pks, parts, feedback, documents)
+        )
+        if parts:
+            copies.parts.copy(parts)
+        if feedback:
+            copies.feedback.copy(feedback)
+        after_conversations_imported(
+            user=self.user,
+            conversation_pks=conversation_pks,
+            conversations=conversations,
+            messages=documents,
+        )
+        self.conversations += len(conversation_rows)
+        self.messages += written
+        self.pending = []
+        self.pending_messages = 0
+
+    def _message_rows(
+        self,
+        conversation_pks: list[int],
+        message_pks: list[int],
+        parts: list[tuple[Any, ...]],
+        feedback: list[tuple[Any, ...]],
+        documents: list[dict[str, Any]],
+    ) -> Iterator[tuple[Any, ...]]:
+        """The pending messages' rows, with their content parts' and feedback rows and their
+        search documents' values collected on the side."""
+        copies = self.copies
+        user_id = self.user.pk
+        next_message_pk = iter(message_pks).__next__
+        searchable = set(SEARCHABLE_PART_TYPES)
+        message_defaults = {
+            name: copies.messages.default(name) for name in ("is_temporary", "expired_at")
+        }
+        for item, conversation_pk in zip(self.pending, conversation_pks, strict=True):
+            messages = item.source.messages
+            ids = dict(
+                zip((m.source_id for m in messages), new_public_ids(len(messages)), strict=True)
+            )
             parents = _repaired_parents(item.source, ids)
-            for message in item.source.messages:
-                row = message_row(
-                    user=self.user,
-                    conversation=item.conversation,
+            for message in messages:
+                pk = next_message_pk()
+                row = message_values(
                     message_id=ids[message.source_id],
                     parent_message_id=parents[message.source_id],
                     sender=message.sender,
@@ -151,56 +225,42 @@ class _Writer:
                     created_at=message.created_at,
                     updated_at=message.updated_at,
                     extra=message.extra,
-                    **with_token_count(message.columns, message.text, message.model),
+                    **message.columns,
                 )
-                rows.append(row)
-                parts += content_part_rows(user=self.user, message=row, parts=message.content)
+                row["id"] = pk
+                row["user_id"] = user_id
+                row["conversation_id"] = conversation_pk
+                yield copies.messages.row(row)
+                texts: list[str] = []
+                for index, payload in enumerate(message.content):
+                    part = content_part_values(index=index, payload=payload)
+                    part["user_id"] = user_id
+                    part["message_id"] = pk
+                    parts.append(copies.parts.row(part))
+                    if part["type"] in searchable:
+                        texts.append(part["text"])
                 if message.feedback is not None:
-                    feedback_of.append((row, message.feedback))
-            if item.source.tags:
-                self.tags[item.conversation.pk] = item.source.tags
-            self.public_ids.append(item.conversation.conversation_id)
-        Message.objects.bulk_create(rows, batch_size=1000)
-        ContentPart.objects.bulk_create(parts, batch_size=1000)
-        Feedback.objects.bulk_create(
-            [
-                Feedback(
-                    user=self.user,
-                    message=row,
-                    rating=fb.rating,
-                    tag=fb.tag,
-                    text=fb.text,
-                    comment_key=fb.comment_key,
-                )
-                for row, fb in feedback_of
-            ],
-            batch_size=1000,
-        )
-        # The search documents come from these in-memory rows (no re-read of what was just
-        # written): each message with its searchable parts' text, each conversation with no
-        # tags yet (they are linked, and their documents updated, by ``link_tags``).
-        texts: dict[int, list[str]] = {}
-        for part in parts:
-            if part.type in SEARCHABLE_PART_TYPES:
-                texts.setdefault(id(part.message), []).append(part.text)
-        for row in rows:
-            row.search_part_texts = texts.get(id(row), [])
-        for conversation in conversations:
-            conversation.search_tag_names = []
-        after_conversations_imported(
-            user=self.user,
-            conversation_pks=[c.pk for c in conversations],
-            documents=[*conversations, *rows],
-        )
-        self.conversations += len(conversations)
-        self.messages += len(rows)
-        self.pending = []
-        self.pending_messages = 0
+                    rating = message.feedback
+                    feedback.append(
+                        copies.feedback.row(
+                            {
+                                "user_id": user_id,
+                                "message_id": pk,
+                                "rating": rating.rating,
+                                "tag": rating.tag,
+                                "text": rating.text,
+                                "comment_key": rating.comment_key,
+                            }
+                        )
+                    )
+                documents.append({**message_defaults, **row, "search_part_texts": texts})
 
     def link_tags(self) -> None:
         """Tag every written conversation through the tags service (normalised labels, exact
-        counts), once for the whole file."""
+        counts), once for the whole file, and re-index the tagged ones: their documents were
+        written before they had tags."""
         tag_links_add_new(user=self.user, names_by_conversation=self.tags)
+        index_conversations(list(self.tags))
 
 
 def _repaired_parents(source: ImportedConversation, ids: Mapping[str, str]) -> dict[str, str]:
@@ -287,12 +347,9 @@ def conversations_import(
     writer = _Writer(user=user, batch_messages=batch_messages)
     seen_messages = 0
     with transaction.atomic():
-        for index, raw in enumerate(iter_conversations(stream, shape)):
-            try:
-                source = convert(raw, now=now)
-                _check(source)
-            except SkipConversation as exc:
-                skipped.append(SkippedConversation(index, _title_of(raw), exc.reason))
+        for index, source, skip in _converted(stream, shape, convert, now):
+            if source is None:
+                skipped.append(skip)
                 continue
             writer.add(source)
             seen_messages += len(source.messages)
@@ -323,6 +380,24 @@ def conversations_import(
         conversation_ids=tuple(writer.public_ids),
         dry_run=dry_run,
     )
+
+
+def _converted(
+    stream: IO[bytes], shape: str, convert: Callable[..., ImportedConversation], now: Any
+) -> Iterator[tuple[int, ImportedConversation | None, SkippedConversation | None]]:
+    """Each source conversation of the file, converted, checked and with its messages' token
+    counts (``index, conversation, None``), or the reason it is skipped
+    (``index, None, skipped``)."""
+    for index, raw in enumerate(iter_conversations(stream, shape)):
+        try:
+            source = convert(raw, now=now)
+            _check(source)
+        except SkipConversation as exc:
+            yield index, None, SkippedConversation(index, _title_of(raw), exc.reason)
+            continue
+        for message in source.messages:
+            message.columns = with_token_count(message.columns, message.text, message.model)
+        yield index, source, None
 
 
 def _tell(stream: IO[bytes]) -> int:
