@@ -279,24 +279,9 @@ def listed_where(
     )
 
 
-def conversation_filter_queryset(
-    *,
-    user: User,
-    is_archived: bool | None = False,
-    tags: Sequence[str] = (),
-    search: str | None = None,
-    pinned: bool | None = None,
-    project_id: str | None = None,
-) -> QuerySet[Conversation]:
-    """The user's listed conversations matching the list's filters, unordered: what
-    ``POST /api/convos/bulk`` acts on — the very rows ``GET /api/convos`` pages through, by
-    the same WHERE clause."""
-    where = listed_where(
-        user=user,
-        is_archived=is_archived,
-        tags=tags,
-        search=search,
-        pinned=pinned,
-        project_id=project_id,
-    )
+def conversation_filter_queryset(*, user: User, **filters: Any) -> QuerySet[Conversation]:
+    """The user's listed conversations matching the list's filters (``listed_where``'s
+    keywords), unordered: what ``POST /api/convos/bulk`` acts on — the very rows
+    ``GET /api/convos`` pages through, by the same WHERE clause."""
+    where = listed_where(user=user, **filters)
     return Conversation.objects.filter(user=user, pk__in=RawSQL(*sql.pks_sql(where)))
