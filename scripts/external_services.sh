@@ -13,10 +13,12 @@
 set -euo pipefail
 
 STATE="${CHATCORE_EXTERNAL_DIR:-/tmp/chatcore-external}"
-PRIMARY_PORT="${CHATCORE_PG_PRIMARY_PORT:-55415}"
-REPLICA_PORT="${CHATCORE_PG_REPLICA_PORT:-55416}"
-BOUNCER_PORT="${CHATCORE_PGBOUNCER_PORT:-56432}"
-REDIS_PORT="${CHATCORE_REDIS_PORT:-56379}"
+# Below Linux's ephemeral range (32768-60999): a port in it can be held as the local end of
+# any outgoing connection of the suite that just ran, and postgres then cannot bind it.
+PRIMARY_PORT="${CHATCORE_PG_PRIMARY_PORT:-25415}"
+REPLICA_PORT="${CHATCORE_PG_REPLICA_PORT:-25416}"
+BOUNCER_PORT="${CHATCORE_PGBOUNCER_PORT:-26432}"
+REDIS_PORT="${CHATCORE_REDIS_PORT:-26379}"
 PG_BIN="${CHATCORE_PG_BIN:-/usr/lib/postgresql/15/bin}"
 DB_USER=chatcore
 # As root (CI) the servers run as this unprivileged account; otherwise as the caller.
@@ -55,9 +57,22 @@ install() {
     fi
 }
 
+port_free() {  # port: refuse early, by name, rather than let a server die on bind
+    if ! python3 -c 'import socket,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null; then
+        echo "port $1 on 127.0.0.1 is in use; set the CHATCORE_*_PORT variables to free ones" >&2
+        exit 1
+    fi
+}
+
 pg_ctl_start() {  # data directory, port
-    as_owner "$PG_BIN/pg_ctl" -D "$1" -l "$1.log" -w -t 60 \
-        -o "-p $2 -c listen_addresses=127.0.0.1 -c unix_socket_directories=$STATE" start >/dev/null
+    port_free "$2"
+    if ! as_owner "$PG_BIN/pg_ctl" -D "$1" -l "$1.log" -w -t 60 \
+        -o "-p $2 -c listen_addresses=127.0.0.1 -c unix_socket_directories=$STATE" start >/dev/null; then
+        # The log is deleted with the state directory on exit: show why before it goes.
+        echo "== last lines of $1.log" >&2
+        tail -n 30 "$1.log" >&2 || true
+        exit 1
+    fi
 }
 
 running() {  # data directory
@@ -119,12 +134,14 @@ EOF
         [ "$(id -u)" != 0 ] || chown "$RUN_AS" "$STATE/userlist.txt" "$STATE/pgbouncer.ini"
     fi
     if ! { [ -f "$STATE/pgbouncer.pid" ] && kill -0 "$(cat "$STATE/pgbouncer.pid")" 2>/dev/null; }; then
+        port_free "$BOUNCER_PORT"
         as_owner pgbouncer -d -q "$STATE/pgbouncer.ini"
     fi
 }
 
 start_redis() {
     if ! { [ -f "$STATE/redis.pid" ] && kill -0 "$(cat "$STATE/redis.pid")" 2>/dev/null; }; then
+        port_free "$REDIS_PORT"
         mkdir -p "$STATE/redis"
         [ "$(id -u)" != 0 ] || chown "$RUN_AS" "$STATE/redis"
         as_owner redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes \
