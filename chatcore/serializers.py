@@ -4,7 +4,8 @@ Input fields are strict about JSON types: DRF would turn ``123`` into ``"123"`` 
 into ``True``; a client sending the wrong type gets a 400 instead. Views parse with
 ``validated``; a failure leaves through ``chatcore.errors.invalid_input``, the one formatter of
 the 400 body. Timestamps go out only through ``iso`` (``TimestampField`` in serializers), one
-format on every endpoint and in every export.
+format on every endpoint and in every export (``IsoSQL`` is the same format written by
+PostgreSQL, for reads of thousands of rows).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, overload
 
 from django.db import models
+from django.db.models import Func
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -65,6 +67,18 @@ def iso(value: datetime | None) -> str | None:
     if value.tzinfo is not UTC:
         value = _as_utc(value)
     return value.isoformat(timespec="milliseconds")[:-6] + "Z"
+
+
+class IsoSQL(Func):
+    """``iso`` written by PostgreSQL: the same text for the same timestamp column, for reads
+    that send thousands of timestamps (a whole conversation's messages). ``to_char`` on the
+    database's side cost 1.5 ms for the 4,000 timestamps of a 2,000-message read where
+    ``iso`` cost 7.7 ms in the request (bench/floors.py's data). ``MS`` cuts below the
+    millisecond as ``iso`` does; ``AT TIME ZONE 'UTC'`` makes it independent of the session's
+    zone. tests/test_timestamps.py pins that both agree."""
+
+    template = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    output_field = models.CharField()
 
 
 def _as_utc(value: datetime) -> datetime:

@@ -31,6 +31,7 @@ from tests.factories import (
     ConversationFactory,
     FeedbackFactory,
     MemoryFactory,
+    MessageFactory,
     UserFactory,
     message_chain,
 )
@@ -80,6 +81,45 @@ def test_iso_writes_utc_with_milliseconds_whatever_the_value(value, expected):
     assert iso(value) == expected
     assert TimestampField().to_representation(value) == expected
     assert iso(None) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("session_zone", ["UTC", "America/New_York", "Asia/Kolkata"])
+def test_the_database_writes_what_iso_writes(user, session_zone):
+    """``IsoSQL`` (the whole-conversation read formats in PostgreSQL) gives ``iso``'s text for
+    every stored value, whatever zone the session is in: cut below the millisecond, a whole
+    second with ``.000``, the last microsecond of a day and of a year, a leap day."""
+    from django.db import connection
+
+    from chatcore.serializers import IsoSQL
+
+    moments = [
+        MOMENT,
+        MOMENT.replace(microsecond=0),
+        datetime(2024, 5, 29, 0, 33, 3, 999999, tzinfo=UTC),
+        datetime(2024, 5, 29, 0, 33, 3, 1000, tzinfo=UTC),
+        datetime(2024, 5, 29, 0, 33, 3, 999, tzinfo=UTC),
+        datetime(2023, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2024, 2, 29, 12, 0, 0, 500000, tzinfo=UTC),
+        datetime(1999, 1, 1, 0, 0, 0, tzinfo=UTC),
+    ]
+    convo = ConversationFactory(user=user)
+    for moment in moments:
+        MessageFactory(conversation=convo, created_at=moment)
+    with connection.cursor() as cursor:
+        cursor.execute("SET TIME ZONE %s", [session_zone])
+    try:
+        rows = list(
+            Message.objects.filter(conversation=convo).values_list(
+                "created_at", IsoSQL("created_at")
+            )
+        )
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET TIME ZONE 'UTC'")
+    assert len(rows) == len(moments)
+    assert sorted(text for _, text in rows) == sorted(iso(moment) for moment in moments)
+    assert all(text == iso(stored) for stored, text in rows)
 
 
 def test_the_check_below_fails_drfs_own_output():

@@ -14,7 +14,6 @@ import html
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -25,6 +24,7 @@ from chatcore.errors import MessageNotFound
 from chatcore.inserts import stored_json
 from chatcore.models import User
 from chatcore.pagination import paginate_keyset
+from chatcore.serializers import IsoSQL, iso
 from chatcore.sql import queryset_rows
 from convos_app.models import Conversation
 from messages_app import search as search_api
@@ -75,8 +75,8 @@ class MessageRecord:
     attachments: Any
     files: Any
     metadata: Any
-    created_at: datetime
-    updated_at: datetime
+    created_at: str  # the wire text (``iso``), written by the database (``IsoSQL``)
+    updated_at: str
     content: list[dict[str, Any]] | None
     feedback: FeedbackRecord | None
     cost: Decimal | None = None  # USD, where known (docs/api-behaviour.md#usage-ledger)
@@ -107,8 +107,8 @@ _COLUMNS = (
     "attachments",
     "files",
     "metadata",
-    "created_at",
-    "updated_at",
+    IsoSQL("created_at"),
+    IsoSQL("updated_at"),
     "feedback__rating",
     "feedback__tag",
     "feedback__text",
@@ -197,8 +197,8 @@ def message_record_of(message: Message, *, content: list[dict[str, Any]] | None)
         attachments=stored_json(message.attachments),
         files=stored_json(message.files),
         metadata=stored_json(message.metadata),
-        created_at=message.created_at,
-        updated_at=message.updated_at,
+        created_at=iso(message.created_at),
+        updated_at=iso(message.updated_at),
         content=stored_json(content),
         feedback=None,
     )

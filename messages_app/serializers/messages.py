@@ -33,7 +33,6 @@ from chatcore.serializers import (
     StrictIntegerField,
     TimestampField,
     is_uuid,
-    iso,
 )
 from messages_app.rows import part_text
 from messages_app.selectors.messages import SORT_FIELDS, MessageRecord, MessageSearchRecord
@@ -83,8 +82,8 @@ def message_representation(record: MessageRecord) -> dict[str, Any]:
         "model": record.model,
         "unfinished": record.unfinished,
         "error": record.error,
-        "createdAt": iso(record.created_at),
-        "updatedAt": iso(record.updated_at),
+        "createdAt": record.created_at,
+        "updatedAt": record.updated_at,
     }
     # A content-only message (e.g. a branch) has no legacy text, as in LibreChat.
     if record.text or not record.content:
