@@ -259,6 +259,9 @@ def test_a_message_without_text_or_content_is_refused_and_writes_nothing(auth_cl
     assert r.json()["error"] == "text or content is required"
     assert not Message.objects.filter(user=user).exists()
     assert not Conversation.objects.filter(user=user).exists()
+    empty = auth_client.post(f"/api/messages/{conversation_id}", {"content": []}, format="json")
+    assert (empty.status_code, empty.json()["error"]) == (400, "text or content is required")
+    assert not Message.objects.filter(user=user).exists()
     placeholder = auth_client.post(
         f"/api/messages/{conversation_id}", {"text": "", "isCreatedByUser": False}, format="json"
     )

@@ -133,7 +133,15 @@ def test_part_edit_with_an_invalid_index_answers_400(auth_client, message, index
 
 def test_part_edit_past_the_last_part_or_without_parts_answers_invalid_index(auth_client, message):
     r = put(auth_client, message, {"index": 0, "text": "x"})
-    assert (r.status_code, r.json()) == (400, {"error": "Invalid index"})
+    assert (r.status_code, r.json()) == (
+        400,
+        {
+            "error": "Invalid index",
+            "message": "This message has no content parts; send its new text without an index.",
+        },
+    )
+    message.refresh_from_db()
+    assert message.text != "x"
     ContentPartFactory(message=message, index=0, type="text")
     r = put(auth_client, message, {"index": 1, "text": "x"})
     assert (r.status_code, r.json()) == (400, {"error": "Invalid index"})

@@ -135,6 +135,8 @@ def test_the_schema_states_the_limits_the_server_enforces(tmp_path, settings):
     message = components["MessageCreateInputRequest"]
     assert message["properties"]["messageId"]["pattern"].startswith("^[0-9a-f]{8}-")
     assert {"required": ["text"]}.items() <= message["anyOf"][0].items()
+    # An empty content says nothing (400 text or content is required): the schema says so too.
+    assert message["anyOf"][1]["properties"]["content"]["minItems"] == 1
     assert (
         components["ChatMessageCreateInputRequest"]["properties"]["workflowId"]["format"] == "uuid"
     )

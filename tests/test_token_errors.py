@@ -66,6 +66,13 @@ def test_other_scheme_is_named(api_client):
     }
 
 
+@pytest.mark.parametrize("header", ["Bearer", "Bearer one two"])
+def test_bearer_without_exactly_one_token_is_a_bad_header(api_client, header):
+    body = unauthorized(api_client, header)
+    assert body["code"] == "bad_authorization_header"
+    assert body["error"] == "Unauthorized"
+
+
 def test_no_header_is_not_authenticated(api_client):
     assert unauthorized(api_client, None) == {
         "error": "Unauthorized",

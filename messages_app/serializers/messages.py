@@ -234,11 +234,11 @@ NOT_THE_ROOT = {"not": {"enum": [NO_PARENT]}}
 
 
 @schema_rules(
-    # validate(): text (a string) or content must be sent; the root placeholder id is no
-    # message's own id.
+    # validate(): text (a string) or a non-empty content must be sent; the root placeholder
+    # id is no message's own id.
     anyOf=[
         {"required": ["text"], "properties": {"text": {"type": "string"}}},
-        {"required": ["content"], "properties": {"content": {"type": "array"}}},
+        {"required": ["content"], "properties": {"content": {"type": "array", "minItems": 1}}},
     ],
     properties={
         "text": text_limit_schema,
@@ -320,7 +320,8 @@ class MessageCreateInputSerializer(serializers.Serializer):
             raise InvalidInput(CONVERSATION_ID_MISMATCH)
         # A message says something: ``text`` or ``content`` must be sent (an empty ``text`` is
         # a placeholder a streaming client fills in later; docs/api-behaviour.md#message-create).
-        if attrs.get("text") is None and attrs.get("content") is None:
+        # An empty ``content`` says nothing either: it would store a blank message.
+        if attrs.get("text") is None and not attrs.get("content"):
             raise serializers.ValidationError({"text": [TEXT_OR_CONTENT_REQUIRED]})
         return attrs
 

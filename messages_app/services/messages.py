@@ -34,6 +34,7 @@ MESSAGE_EXISTS = "Message already exists"
 INVALID_INDEX = "Invalid index"
 CONTENT_PART_NOT_FOUND = "Content part not found"
 NON_TEXT_CONTENT = "Cannot update non-text content"
+NO_PARTS_HINT = "This message has no content parts; send its new text without an index."
 
 # Content part types whose text a client may edit by index
 # (docs/api-behaviour.md#message-edit).
@@ -266,7 +267,11 @@ def message_content_part_update(
     """
     message = _message_for_update(user=user, conversation_id=conversation_id, message_id=message_id)
     parts = {part.index: part for part in ContentPart.objects.filter(message=message)}
-    if not parts or index > max(parts):
+    if not parts:
+        # A text-only message has no parts to index (the README's edit example trips here
+        # otherwise): the error stays LibreChat's, the message says what to send instead.
+        raise InvalidInput(INVALID_INDEX, message=NO_PARTS_HINT)
+    if index > max(parts):
         raise InvalidInput(INVALID_INDEX)
     part = parts.get(index)
     if part is None:
