@@ -50,7 +50,7 @@ def gunicorn(workers: int = 2, threads: int = 4) -> Iterator[str]:
     process = subprocess.Popen(
         [
             sys.executable, "-m", "gunicorn", "config.wsgi:application",
-            # make run's settings (chatcore/gunicorn_conf.py): limits, worker recycling.
+            # make run's settings (chatcore/gunicorn_conf.py): limits, recycling, gc.freeze.
             "--config", "python:chatcore.gunicorn_conf",
             "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
             "--worker-class", "gthread", "--log-level", "warning",

@@ -44,9 +44,9 @@ max_requests_jitter = env_int("WEB_MAX_REQUESTS_JITTER", 1000)
 def post_worker_init(worker: object) -> None:
     """Import every view now and move what start-up made out of the collector's way.
 
-    A worker holds ~300,000 objects after Django, DRF and the views are loaded, and each of
+    A worker holds ~280,000 objects after Django, DRF and the views are loaded, and each of
     CPython's full collections walks all of them: a 2,000-message read allocates enough to
-    trigger several, adding up to 100 ms to one request. ``gc.freeze()`` puts the start-up
+    trigger several, adding up to 150 ms to one in ten such reads. ``gc.freeze()`` puts the start-up
     objects in the permanent generation (they live as long as the worker anyway), so a
     collection walks only what requests made. Loading the URLconf first freezes the views and
     serializers too, which Django would otherwise import on the first request.
